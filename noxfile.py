@@ -1,0 +1,51 @@
+"""Developer and CI sessions: tests, lint, validate, schema.
+
+Sessions install the project with uv into their own virtualenv (`nox -s tests`); `--no-venv` style reuse is
+not needed because uv makes the install take seconds.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "validate", "tests"]
+
+PYTHON = "3.11"
+CODE = ["spec", "runner", "validators", "generators", "tests", "benchmarks", "noxfile.py"]
+
+
+def _install(session: nox.Session, extras: str = "dev") -> None:
+    session.install("-e", f".[{extras}]")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (arguments after -- go to pytest)."""
+    _install(session)
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff (lint + format check), mypy --strict, and the committed JSON Schema is current."""
+    _install(session)
+    session.run("ruff", "check", *CODE)
+    session.run("ruff", "format", "--check", *CODE)
+    session.run("mypy")
+    session.run("runner", "schema", "--check")
+
+
+@nox.session(python=PYTHON)
+def validate(session: nox.Session) -> None:
+    """Validate the catalogue; `-- --changed-since REF` checks only tasks changed since REF (pull-request mode)."""
+    _install(session)
+    session.run("runner", "validate", "tasks/", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def schema(session: nox.Session) -> None:
+    """Regenerate spec/task.schema.json from the models."""
+    _install(session)
+    session.run("runner", "schema")

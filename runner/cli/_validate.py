@@ -1,0 +1,99 @@
+"""`runner validate`: is every task sound?"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from spec import Problem, default_tasks_dir
+from validators import GitError, TaskReport, ValidationReport, validate_paths
+
+from ._app import EXIT_FAILED, EXIT_OK, app, stdout, usage_error
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def _print_problem(problem: Problem, manifest: str) -> None:
+    where = f"{problem.line or '-'}:{problem.column or '-'}"
+    if problem.file and problem.file != manifest:
+        where = f"{problem.file}:{where}"
+    style = _SEVERITY_STYLE[problem.severity]
+    field = f" [dim]({escape(problem.path)})[/]" if problem.path else ""
+    stdout.print(
+        f"  [cyan]{escape(where)}[/] [{style}]{problem.severity}[/] [magenta]{problem.code}[/] "
+        f"{escape(problem.message)}{field}",
+        highlight=False,
+    )
+
+
+def _print_task(task: TaskReport) -> None:
+    counts: dict[str, int] = defaultdict(int)
+    for problem in task.problems:
+        counts[problem.severity] += 1
+    mark = "[green]✓[/]" if task.ok else "[bold red]✗[/]"
+    details = ", ".join(f"{count} {severity}{'s' if count > 1 else ''}" for severity, count in sorted(counts.items()))
+    stdout.print(f"{mark} [bold]{escape(task.path)}[/] [dim]{escape(task.id)}[/] {details}", highlight=False)
+    for problem in task.problems:
+        _print_problem(problem, task.path)
+
+
+def print_report(report: ValidationReport) -> None:
+    """Human-readable report: tasks with problems first-class, clean tasks in one line each."""
+    for task in report.tasks:
+        _print_task(task)
+    invalid = sum(not task.ok for task in report.tasks)
+    colour = "green" if report.ok else "red"
+    stdout.print(
+        f"[bold {colour}]{len(report.tasks)} task(s) checked, {invalid} invalid[/]: "
+        f"{report.error_count} error(s), {report.warning_count} warning(s)",
+        highlight=False,
+    )
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Manifests or folders of manifests. Default: the tasks/ folder (or installed catalogue)."),
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="REF",
+            help="Only tasks changed since this git ref; a changed task must carry a higher version.",
+        ),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for machines.")] = (
+        OutputFormat.text
+    ),
+) -> None:
+    """Check task manifests: exit 0 when all are valid, 1 when any has an error, 2 on usage errors."""
+    if not paths:
+        default = default_tasks_dir()
+        if default is None:
+            raise usage_error("no paths given and no tasks/ folder here; name manifests or folders to validate")
+        paths = [default]
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise usage_error(f"no such file or folder: {', '.join(missing)}")
+    try:
+        report = validate_paths(paths, changed_since=changed_since)
+    except GitError as error:
+        raise usage_error(f"--changed-since {changed_since}: {error}") from None
+    if output is OutputFormat.json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print_report(report)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)

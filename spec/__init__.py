@@ -1,0 +1,98 @@
+"""What a task is: the manifest models (the source of truth), its JSON Schema, the YAML loader, the digest.
+
+Everything persisted by benchsmith derives from `StrictModel`. A manifest is loaded with `load_task`, which
+never raises on bad content: it returns a `LoadedTask` whose `problems` say where and what to fix.
+"""
+
+from ._base import StrictModel
+from ._catalogue import (
+    TaskNotFoundError,
+    default_tasks_dir,
+    find_manifests,
+    installed_catalogue,
+    iter_manifests,
+    resolve_task,
+)
+from ._digest import task_digest, task_files
+from ._fields import duration_seconds
+from ._loader import LOADER_CODES, AnyTask, LoadedTask, format_field_path, load_task, parse_manifest
+from ._manifest import (
+    MANIFEST_ADAPTER,
+    SCHEMA_VERSION,
+    Baseline,
+    CompetitionTask,
+    Environment,
+    GeneratorInfo,
+    Leaderboard,
+    Provenance,
+    ResearchTask,
+    SpeedrunRecord,
+    SpeedrunTarget,
+    SpeedrunTask,
+    Submission,
+    Tags,
+    TaskManifest,
+)
+from ._metric import EntrypointMetric, Metric, NamedMetric, ScriptMetric
+from ._prepare import DeclarativePrepare, EntrypointPrepare, Prepare, ScriptPrepare, Split
+from ._problems import Problem, Severity, has_errors
+from ._resources import Resources
+from ._schema import SCHEMA_PATH, generate_schema, load_committed_schema, schema_is_current, write_schema
+from ._sources import FileSource, KaggleSource, PackagedSource, Source, UrlSource
+
+__all__ = [
+    "LOADER_CODES",
+    "MANIFEST_ADAPTER",
+    "SCHEMA_PATH",
+    "SCHEMA_VERSION",
+    "AnyTask",
+    "Baseline",
+    "CompetitionTask",
+    "DeclarativePrepare",
+    "EntrypointMetric",
+    "EntrypointPrepare",
+    "Environment",
+    "FileSource",
+    "GeneratorInfo",
+    "KaggleSource",
+    "Leaderboard",
+    "LoadedTask",
+    "Metric",
+    "NamedMetric",
+    "PackagedSource",
+    "Prepare",
+    "Problem",
+    "Provenance",
+    "ResearchTask",
+    "Resources",
+    "ScriptMetric",
+    "ScriptPrepare",
+    "Severity",
+    "Source",
+    "Split",
+    "SpeedrunRecord",
+    "SpeedrunTarget",
+    "SpeedrunTask",
+    "StrictModel",
+    "Submission",
+    "Tags",
+    "TaskManifest",
+    "TaskNotFoundError",
+    "UrlSource",
+    "default_tasks_dir",
+    "duration_seconds",
+    "find_manifests",
+    "format_field_path",
+    "generate_schema",
+    "has_errors",
+    "installed_catalogue",
+    "iter_manifests",
+    "load_committed_schema",
+    "load_task",
+    "parse_manifest",
+    "resolve_task",
+    "schema_is_current",
+    "task_digest",
+    "task_files",
+    "write_schema",
+]

@@ -1,0 +1,67 @@
+"""The base every persisted model derives from: strict keys, with `x-*` extension keys allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+
+EXTENSION_PREFIX = "x-"
+
+
+def _allow_extension_keys(schema: dict[str, Any]) -> None:
+    schema["patternProperties"] = {"^x-": {"description": "Free-form extension data, ignored by benchsmith."}}
+
+
+def key_discriminator(prefix: str, *keys: str) -> Callable[[Any], str | None]:
+    """Tell union members apart by which one of `keys` a mapping has (exactly one must be present).
+
+    The tag is `<prefix>:<key>`: the colon keeps tags apart from field names in error locations.
+    """
+
+    def kind(value: Any) -> str | None:
+        if isinstance(value, dict):
+            present = [key for key in keys if key in value]
+            return f"{prefix}:{present[0]}" if len(present) == 1 else None
+        return next((f"{prefix}:{key}" for key in keys if hasattr(value, key)), None)
+
+    return kind
+
+
+class StrictModel(BaseModel):
+    """A model whose unknown keys are errors, except extension keys that start with `x-`.
+
+    Extension keys let authors and tools annotate a manifest without a schema change; they are kept in
+    `extensions` (and written back by `model_dump(by_alias=True)` consumers that ask for them) but never
+    interpreted.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        use_attribute_docstrings=False,
+        json_schema_extra=_allow_extension_keys,
+        validate_default=True,
+    )
+
+    _extensions: dict[str, Any] = PrivateAttr(default_factory=dict)
+    extension_prefix: ClassVar[str] = EXTENSION_PREFIX
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _split_extension_keys(cls, data: Any, handler: Any) -> Any:
+        extensions: dict[str, Any] = {}
+        if isinstance(data, dict):
+            extensions = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith(EXTENSION_PREFIX)}
+            if extensions:
+                data = {k: v for k, v in data.items() if k not in extensions}
+        model = handler(data)
+        if extensions and isinstance(model, StrictModel):
+            model._extensions = extensions
+        return model
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """The `x-*` keys given on this object, verbatim."""
+        return dict(self._extensions)

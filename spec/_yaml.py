@@ -1,0 +1,204 @@
+"""Safe YAML reading that keeps where every value came from.
+
+The document is composed by libyaml (ruamel's C parser) and turned into plain data here, so one pass gives
+both the data and the line of every key and item; nothing is re-parsed to locate an error. Only plain data
+survives: aliases, merge keys, duplicate keys and tags other than YAML's core ones are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+FieldPath = tuple[str | int, ...]
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+_PRESCAN_DEPTH = 512
+_BRACKETS = re.compile(r"[\[\]{}]")
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
+_ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in manifests; write the value out in full"
+
+
+@dataclass(frozen=True)
+class YamlIssue:
+    """A reason the text is not acceptable YAML data, with its 1-based position."""
+
+    code: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class YamlDocument:
+    """Plain data and the 1-based (line, column) of each key or item, by field path."""
+
+    data: Any = None
+    locations: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    scalars: dict[FieldPath, str] = field(default_factory=dict)
+    issues: list[YamlIssue] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    def __init__(self, issue: YamlIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def _position(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _refuse(code: str, message: str, node: Node) -> _Refused:
+    line, column = _position(node)
+    return _Refused(YamlIssue(code, message, line, column))
+
+
+class _Builder:
+    def __init__(self, document: YamlDocument, constructor: SafeConstructor) -> None:
+        self.document = document
+        self.constructor = constructor
+        self.seen: set[int] = set()
+
+    def build(self, node: Node, path: FieldPath, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _refuse("yaml.too-deep", f"nesting deeper than {MAX_DEPTH} levels", node)
+        if id(node) in self.seen:
+            line, column = self.document.locations.get(path, _position(node))
+            raise _Refused(YamlIssue("yaml.alias", _ALIAS_MESSAGE, line, column))
+        self.seen.add(id(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            if node.tag != f"{_CORE}seq":
+                raise self._unknown_tag(node)
+            items = []
+            for index, item in enumerate(node.value):
+                if id(item) in self.seen:
+                    # An alias item carries its anchor's position; the list it stands in is the better place.
+                    raise _refuse("yaml.alias", _ALIAS_MESSAGE, node)
+                self.document.locations[(*path, index)] = _position(item)
+                items.append(self.build(item, (*path, index), depth + 1))
+            return items
+        return self._scalar(node, path)
+
+    def _mapping(self, node: MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
+        if node.tag != f"{_CORE}map":
+            raise self._unknown_tag(node)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == f"{_CORE}merge":
+                raise _refuse("yaml.merge-key", "merge keys (<<) are not allowed; write the keys out", key_node)
+            if not isinstance(key_node, ScalarNode) or key_node.tag != f"{_CORE}str":
+                raise _refuse(
+                    "yaml.non-string-key", "keys must be plain text; quote the key if it looks like a number", key_node
+                )
+            key = str(key_node.value)
+            if key in result:
+                first_line = self.document.locations[(*path, key)][0]
+                raise _refuse(
+                    "yaml.duplicate-key",
+                    f"duplicate key {key!r} (first given on line {first_line}); keep one of them",
+                    key_node,
+                )
+            self.document.locations[(*path, key)] = _position(key_node)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+    def _scalar(self, node: Node, path: FieldPath) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise self._unknown_tag(node)
+        self.document.scalars[path] = str(node.value)
+        if node.tag in (f"{_CORE}str", f"{_CORE}timestamp"):
+            # Timestamps stay text so data round-trips through JSON; pydantic parses dates where a field wants one.
+            return str(node.value)
+        return self.constructor.construct_object(node, deep=True)
+
+    @staticmethod
+    def _unknown_tag(node: Node) -> _Refused:
+        return _refuse(
+            "yaml.unknown-tag",
+            f"tag {node.tag!r} is not allowed; manifests hold plain maps, lists, text, numbers, booleans and null",
+            node,
+        )
+
+
+def _decode(raw: bytes) -> str | YamlIssue:
+    if len(raw) > MAX_BYTES:
+        return YamlIssue("yaml.too-large", f"file is {len(raw)} bytes; manifests are limited to {MAX_BYTES}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return YamlIssue("yaml.not-utf8", "file is not UTF-8 text; save it as UTF-8", line, column)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return YamlIssue("yaml.not-text", "file contains NUL bytes; it is binary, not a YAML manifest", line)
+    return text
+
+
+def _flow_nesting_too_deep(text: str) -> bool:
+    # libyaml's composer recurses on the C stack and crashes the interpreter on tens of thousands of nested
+    # brackets, so such text is refused before it is parsed. Brackets inside strings count too: the bound is
+    # far above any real manifest, and MAX_DEPTH is enforced exactly after parsing.
+    if text.count("[") + text.count("{") <= _PRESCAN_DEPTH:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > _PRESCAN_DEPTH:
+            return True
+    return False
+
+
+def _syntax_issue(error: Exception) -> YamlIssue:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if isinstance(error, MarkedYAMLError):
+        what = " ".join(part for part in (error.context, error.problem) if part)
+    else:
+        what = str(error).splitlines()[0] if str(error) else type(error).__name__
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return YamlIssue("yaml.syntax", f"not valid YAML: {what}", line, column)
+
+
+def read_yaml(raw: bytes) -> YamlDocument:
+    """Parse manifest bytes into plain data with locations; never raises on bad input."""
+    document = YamlDocument()
+    text = _decode(raw)
+    if isinstance(text, YamlIssue):
+        document.issues.append(text)
+        return document
+    if _flow_nesting_too_deep(text):
+        document.issues.append(YamlIssue("yaml.too-deep", f"brackets nested deeper than {_PRESCAN_DEPTH} levels"))
+        return document
+    parser = YAML(typ="safe", pure=False)
+    try:
+        root = parser.compose(text)
+    except (YAMLError, ValueError) as error:
+        document.issues.append(_syntax_issue(error))
+        return document
+    except RecursionError:
+        document.issues.append(YamlIssue("yaml.too-deep", f"nesting deeper than {MAX_DEPTH} levels"))
+        return document
+    if root is None:
+        document.issues.append(YamlIssue("yaml.empty", "file is empty; a manifest is a mapping of fields", 1, 1))
+        return document
+    document.locations[()] = _position(root)
+    try:
+        document.data = _Builder(document, parser.constructor).build(root, (), 0)
+    except _Refused as refused:
+        document.data = None
+        document.issues.append(refused.issue)
+    except (YAMLError, ValueError, OverflowError) as error:
+        document.data = None
+        document.issues.append(_syntax_issue(error))
+    return document

@@ -1,0 +1,33 @@
+"""Shared fixtures: a private copy of the curated catalogue that tests may break at will."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CURATED = REPO / "tasks" / "curated"
+PENGUINS = CURATED / "penguins-species.yaml"
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Path:
+    """A copy of tasks/curated/ in a temporary folder."""
+    root = tmp_path / "tasks"
+    shutil.copytree(CURATED, root / "curated", ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a file in place; fails loudly when `old` is absent so a test can't silently test nothing."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing `needle`."""
+    hits = [number for number, line in enumerate(path.read_text().splitlines(), start=1) if needle in line]
+    return hits[occurrence - 1]

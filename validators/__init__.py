@@ -1,0 +1,38 @@
+"""Is a task sound? Checks that each return located Problems, run over manifests into one report.
+
+Adding a check is one decorated function in one file: `@task_check(...)` for a check of one task,
+`@catalogue_check(...)` for one that sees every task validated together.
+"""
+
+from spec import Problem
+
+from ._registry import (
+    CatalogueCheck,
+    CheckContext,
+    Layer,
+    TaskCheck,
+    catalogue_check,
+    catalogue_checks,
+    task_check,
+    task_checks,
+)
+from ._report import TaskReport, ValidationReport
+from ._validate import validate_paths, validate_tasks
+from .static import GitError
+
+__all__ = [
+    "CatalogueCheck",
+    "CheckContext",
+    "GitError",
+    "Layer",
+    "Problem",
+    "TaskCheck",
+    "TaskReport",
+    "ValidationReport",
+    "catalogue_check",
+    "catalogue_checks",
+    "task_check",
+    "task_checks",
+    "validate_paths",
+    "validate_tasks",
+]

@@ -1,0 +1,42 @@
+"""A named metric exists in the registry, with the direction and parameters the registry knows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner.metrics import UnknownMetricError, get_metric
+from spec import LoadedTask, NamedMetric, Problem
+
+from .._registry import CheckContext, task_check
+
+
+@task_check(
+    "metric",
+    codes=("metric.unknown", "metric.direction-mismatch", "metric.unknown-param"),
+    description="A metric name is registered, its declared direction agrees with the registry, its params exist.",
+)
+def check_metric(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    if task.manifest is None or not isinstance(task.manifest.metric, NamedMetric):
+        return
+    declared = task.manifest.metric
+    try:
+        metric = get_metric(declared.name)
+    except UnknownMetricError as error:
+        yield task.problem("metric.unknown", str(error).strip("'\""), ("metric", "name"))
+        return
+    if metric.higher_is_better != declared.higher_is_better:
+        direction = "true" if metric.higher_is_better else "false"
+        yield task.problem(
+            "metric.direction-mismatch",
+            f"metric {declared.name!r} is {'higher' if metric.higher_is_better else 'lower'}-is-better; "
+            f"set higher_is_better: {direction}",
+            ("metric", "higher_is_better"),
+        )
+    for name in declared.params:
+        if name not in metric.params:
+            allowed = ", ".join(sorted(metric.params)) or "none"
+            yield task.problem(
+                "metric.unknown-param",
+                f"metric {declared.name!r} has no parameter {name!r} (parameters: {allowed})",
+                ("metric", "params", name),
+            )

@@ -1,0 +1,46 @@
+"""Referenced files exist and stay inside the task's own folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from spec import LoadedTask, Problem
+from spec._paths import referenced_paths
+
+from .._registry import CheckContext, task_check
+
+
+def escape_reason(reference: str, task_dir: Path, manifest_dir: Path) -> str | None:
+    pure = PurePosixPath(reference)
+    if pure.is_absolute() or "\\" in reference or (len(reference) > 1 and reference[1] == ":"):
+        return "is absolute; write it relative to the manifest's folder"
+    if ".." in pure.parts:
+        return "uses '..'; paths may not leave the task's own folder"
+    target = (manifest_dir / reference).resolve()
+    if not target.is_relative_to(task_dir.resolve()):
+        return f"is outside the task's own folder {task_dir.name}/; put the file there and reference it as {task_dir.name}/..."
+    return None
+
+
+@task_check(
+    "paths",
+    codes=("path.escapes-task", "path.missing", "path.wrong-type"),
+    description="Every referenced file or folder exists inside the task's own folder.",
+)
+def check_paths(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    if task.manifest is None:
+        return
+    manifest_dir = task.path.parent
+    for field_path, reference, kind in referenced_paths(task.manifest):
+        reason = escape_reason(reference, task.task_dir, manifest_dir)
+        if reason is not None:
+            yield task.problem("path.escapes-task", f"path {reference!r} {reason}", field_path)
+            continue
+        target = manifest_dir / reference
+        if not target.exists():
+            yield task.problem("path.missing", f"{kind} {reference!r} does not exist (looked for {target})", field_path)
+        elif kind == "file" and not target.is_file():
+            yield task.problem("path.wrong-type", f"{reference!r} is a folder; a file is expected", field_path)
+        elif kind == "dir" and not target.is_dir():
+            yield task.problem("path.wrong-type", f"{reference!r} is a file; a folder is expected", field_path)
