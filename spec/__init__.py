@@ -21,7 +21,6 @@ from ._manifest import (
     SCHEMA_VERSION,
     Baseline,
     CompetitionTask,
-    Environment,
     GeneratorInfo,
     Leaderboard,
     Provenance,
@@ -36,7 +35,7 @@ from ._manifest import (
 from ._metric import EntrypointMetric, Metric, NamedMetric, ScriptMetric
 from ._prepare import DeclarativePrepare, EntrypointPrepare, Prepare, ScriptPrepare, Split
 from ._problems import Problem, Severity, has_errors
-from ._resources import Resources
+from ._resources import Environment, Resources
 from ._schema import SCHEMA_PATH, generate_schema, load_committed_schema, schema_is_current, write_schema
 from ._sources import FileSource, KaggleSource, PackagedSource, Source, UrlSource
 
@@ -69,10 +68,10 @@ __all__ = [
     "ScriptPrepare",
     "Severity",
     "Source",
-    "Split",
     "SpeedrunRecord",
     "SpeedrunTarget",
     "SpeedrunTask",
+    "Split",
     "StrictModel",
     "Submission",
     "Tags",

@@ -30,6 +30,8 @@ Slug = Annotated[
     ),
 ]
 SemVer = Annotated[str, Field(pattern=SEMVER_PATTERN, description="Semantic version MAJOR.MINOR.PATCH.")]
+
+
 class TaskPathMarker:
     """Marks a field whose value is a path inside the task's own folder, so checks can find every such field."""
 

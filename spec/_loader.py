@@ -13,11 +13,15 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ._manifest import MANIFEST_ADAPTER, CompetitionTask, ResearchTask, SpeedrunTask
-from ._problems import Problem
+from ._problems import Problem, Severity
 from ._yaml import FieldPath, YamlDocument, read_yaml
 
 AnyTask = CompetitionTask | ResearchTask | SpeedrunTask
-_KIND_MODELS: dict[str, type[BaseModel]] = {"competition": CompetitionTask, "research": ResearchTask, "speedrun": SpeedrunTask}
+_KIND_MODELS: dict[str, type[BaseModel]] = {
+    "competition": CompetitionTask,
+    "research": ResearchTask,
+    "speedrun": SpeedrunTask,
+}
 
 _CODES = {
     "missing": "schema.missing-field",
@@ -67,8 +71,10 @@ class LoadedTask:
         if self.manifest is not None:
             return self.manifest.id
         data = self.document.data
-        if isinstance(data, dict) and isinstance(data.get("id"), str):
-            return data["id"]
+        if isinstance(data, dict):
+            value = data.get("id")
+            if isinstance(value, str):
+                return value
         return self.path.stem
 
     def locate(self, field_path: FieldPath) -> tuple[int, int] | None:
@@ -79,12 +85,12 @@ class LoadedTask:
                 return location
         return (1, 1) if self.document.data is not None else None
 
-    def problem(self, code: str, message: str, field_path: FieldPath = (), severity: str = "error") -> Problem:
+    def problem(self, code: str, message: str, field_path: FieldPath = (), severity: Severity = "error") -> Problem:
         """A problem located at `field_path` of this manifest."""
         location = self.locate(field_path)
         return Problem(
             code=code,
-            severity=severity,  # type: ignore[arg-type]
+            severity=severity,
             message=message,
             file=str(self.path),
             line=location[0] if location else None,
@@ -106,7 +112,7 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> FieldPath:
     path: list[str | int] = []
     current = data
     for position, part in enumerate(loc):
-        if isinstance(current, dict) and part in current:
+        if isinstance(current, dict) and part in current:  # noqa: SIM114 (mypy narrows each branch apart)
             current = current[part]
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
@@ -188,7 +194,10 @@ def _schema_problem(task: LoadedTask, error: ErrorDetails) -> Problem:
     if code is None:
         if error_type in _RANGE_TYPES:
             code = "schema.out-of-range"
-        elif error_type.endswith(("_type", "_parsing")) or error_type in {"model_attributes_type", "dict_type"}:
+        elif error_type.endswith(("_type", "_parsing")) or error_type in {
+            "model_attributes_type",
+            "dict_type",
+        }:
             code = "schema.wrong-type"
         else:
             code = "schema.invalid"
@@ -218,9 +227,7 @@ def _schema_problem(task: LoadedTask, error: ErrorDetails) -> Problem:
     elif error_type == "union_tag_invalid":
         expected = str(error.get("ctx", {}).get("expected_tags", ""))
         message = f"{where}: {error.get('ctx', {}).get('tag')!r} is not one of {expected}"
-    elif code == "schema.invalid-choice":
-        message = f"{where}: {error['msg']}, got {_describe(error.get('input'))}"
-    elif code in ("schema.invalid-format", "schema.out-of-range"):
+    elif code == "schema.invalid-choice" or code in ("schema.invalid-format", "schema.out-of-range"):
         message = f"{where}: {error['msg']}, got {_describe(error.get('input'))}"
     elif code == "schema.invalid-value":
         message = f"{where}: {error['msg'].removeprefix('Value error, ')}"
@@ -263,7 +270,12 @@ def load_task(path: str | Path) -> LoadedTask:
         task = LoadedTask(path=manifest_path, manifest=None, document=document)
         reason = error.strerror or type(error).__name__
         task.problems.append(
-            Problem(code="file.unreadable", severity="error", message=f"cannot read file: {reason}", file=str(path))
+            Problem(
+                code="file.unreadable",
+                severity="error",
+                message=f"cannot read file: {reason}",
+                file=str(path),
+            )
         )
         return task
     return parse_manifest(manifest_path, raw)

@@ -176,7 +176,8 @@ class ResearchTask(_TaskBase):
     kind: Literal["research"] = Field(description="Task kind.")
     starter_code: TaskDir | None = Field(default=None, description="Folder copied into the agent's workspace.")
     protected: list[TaskPath] = Field(
-        default_factory=list, description="Files the agent may not modify; the evaluator uses pristine copies."
+        default_factory=list,
+        description="Files the agent may not modify; the evaluator uses pristine copies.",
     )
 
 

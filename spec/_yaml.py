@@ -98,7 +98,9 @@ class _Builder:
                 raise _refuse("yaml.merge-key", "merge keys (<<) are not allowed; write the keys out", key_node)
             if not isinstance(key_node, ScalarNode) or key_node.tag != f"{_CORE}str":
                 raise _refuse(
-                    "yaml.non-string-key", "keys must be plain text; quote the key if it looks like a number", key_node
+                    "yaml.non-string-key",
+                    "keys must be plain text; quote the key if it looks like a number",
+                    key_node,
                 )
             key = str(key_node.value)
             if key in result:

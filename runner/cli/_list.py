@@ -49,7 +49,8 @@ def _matches(task: AnyTask, kind: str | None, wanted: dict[str, str]) -> bool:
 def list_tasks(
     kind: Annotated[str | None, typer.Option(help="Only this kind: competition, research or speedrun.")] = None,
     tag: Annotated[
-        list[str] | None, typer.Option(help="Only tasks with this tag, key=value (repeatable), e.g. modality=tabular.")
+        list[str] | None,
+        typer.Option(help="Only tasks with this tag, key=value (repeatable), e.g. modality=tabular."),
     ] = None,
     tasks_dir: Annotated[
         Path | None, typer.Option(help="Catalogue folder. Default: ./tasks, else the installed catalogue.")
@@ -86,7 +87,7 @@ def list_tasks(
         return
     table = Table(title=f"{len(rows)} task(s) in {root}")
     for column in ("id", "version", "kind", "modality", "problem", "metric"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=column == "id", overflow="fold")
     for row in rows:
         table.add_row(*(escape(row[column]) for column in ("id", "version", "kind", "modality", "problem", "metric")))
     stdout.print(table)

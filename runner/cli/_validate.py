@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from validators import GitError, TaskReport, ValidationReport, validate_paths
 from ._app import EXIT_FAILED, EXIT_OK, app, stdout, usage_error
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 

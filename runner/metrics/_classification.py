@@ -268,9 +268,7 @@ def average_precision(answers: pd.DataFrame, predictions: pd.DataFrame) -> float
         if not y_true.any():
             raise MetricInputError("average_precision is undefined: no answer is positive (label 1)")
         return float(average_precision_score(y_true, scores))
-    return float(
-        average_precision_score(*_one_vs_rest(answers, predictions, "average_precision"), average="macro")
-    )
+    return float(average_precision_score(*_one_vs_rest(answers, predictions, "average_precision"), average="macro"))
 
 
 @metric(

@@ -30,8 +30,7 @@ def check_no_missing(frame: pd.DataFrame, role: str) -> None:
         missing = np.flatnonzero(frame[column].isna().to_numpy())
         if len(missing):
             raise MetricInputError(
-                f"{_column_label(role, column)} has {len(missing)} missing value(s) "
-                f"(row positions {_rows(missing)})"
+                f"{_column_label(role, column)} has {len(missing)} missing value(s) (row positions {_rows(missing)})"
             )
 
 
@@ -51,20 +50,14 @@ def _numeric(series: pd.Series[Any], role: str) -> NDArray[np.float64]:
         bad = np.flatnonzero((converted.isna() & series.notna()).to_numpy())
         if len(bad):
             example = series.iloc[int(bad[0])]
-            raise MetricInputError(
-                f"{column} must be numeric, but holds {example!r} (row positions {_rows(bad)})"
-            )
+            raise MetricInputError(f"{column} must be numeric, but holds {example!r} (row positions {_rows(bad)})")
         values = converted.to_numpy(dtype=np.float64, na_value=np.nan)
     missing = np.flatnonzero(np.isnan(values))
     if len(missing):
-        raise MetricInputError(
-            f"{column} has {len(missing)} missing value(s) (row positions {_rows(missing)})"
-        )
+        raise MetricInputError(f"{column} has {len(missing)} missing value(s) (row positions {_rows(missing)})")
     infinite = np.flatnonzero(np.isinf(values))
     if len(infinite):
-        raise MetricInputError(
-            f"{column} has {len(infinite)} infinite value(s) (row positions {_rows(infinite)})"
-        )
+        raise MetricInputError(f"{column} has {len(infinite)} infinite value(s) (row positions {_rows(infinite)})")
     return values
 
 

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 # looking up metrics never needs it.
 
 
-def _indicator_pair(
-    answers: pd.DataFrame, predictions: pd.DataFrame
-) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
+def _indicator_pair(answers: pd.DataFrame, predictions: pd.DataFrame) -> tuple[NDArray[np.int_], NDArray[np.int_]]:
     predictions = same_columns(answers, predictions)
     y_true, y_pred = matrix(answers, "answers"), matrix(predictions, "predictions")
     check_binary_matrix(y_true, "answers")

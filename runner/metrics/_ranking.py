@@ -66,9 +66,7 @@ def map_at_k(answers: pd.DataFrame, predictions: pd.DataFrame, *, k: int = 10) -
     return float(per_row.mean())
 
 
-def _relevance_pair(
-    answers: pd.DataFrame, predictions: pd.DataFrame
-) -> tuple[NDArray[np.float64], NDArray[Any]]:
+def _relevance_pair(answers: pd.DataFrame, predictions: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[Any]]:
     predictions = same_columns(answers, predictions)
     relevance, scores = matrix(answers, "answers"), matrix(predictions, "predictions")
     if relevance.shape[1] < 2:

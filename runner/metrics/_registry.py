@@ -86,9 +86,7 @@ class Metric:
             if frame.shape[0] == 0:
                 raise MetricInputError(f"{role} have no rows")
         if len(answers) != len(predictions):
-            raise MetricInputError(
-                f"answers have {len(answers)} rows but predictions have {len(predictions)}"
-            )
+            raise MetricInputError(f"answers have {len(answers)} rows but predictions have {len(predictions)}")
         # Libraries announce an undefined score with a warning and return NaN; the warning is kept to
         # explain the NaN, and passed on unchanged otherwise.
         with warnings.catch_warnings(record=True) as caught:
@@ -101,14 +99,8 @@ class Metric:
                 raise MetricInputError(f"{self.name}: {exc}") from exc
         if math.isnan(value):
             reasons = "; ".join(dict.fromkeys(str(w.message) for w in caught))
-            raise MetricInputError(
-                f"{self.name} is undefined for these inputs (the score is NaN)"
-                + (
-                    f": {reasons}"
-                    if reasons
-                    else ", e.g. because a column is constant or there are too few rows"
-                )
-            )
+            detail = f": {reasons}" if reasons else ", e.g. because a column is constant or there are too few rows"
+            raise MetricInputError(f"{self.name} is undefined for these inputs (the score is NaN){detail}")
         for w in caught:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
         return value
@@ -140,9 +132,7 @@ def metric(
             if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
                 continue
             if parameter.default is inspect.Parameter.empty:
-                raise ValueError(
-                    f"metric {name!r}: keyword-only parameter {parameter.name!r} needs a default"
-                )
+                raise ValueError(f"metric {name!r}: keyword-only parameter {parameter.name!r} needs a default")
             params[parameter.name] = parameter.default
         if name.endswith("@k") and "k" not in params:
             raise ValueError(f"metric {name!r} is parametrised by k but has no keyword-only parameter k")

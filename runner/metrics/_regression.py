@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 # looking up metrics never needs it.
 
 
-def _value_pair(
-    answers: pd.DataFrame, predictions: pd.DataFrame
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _value_pair(answers: pd.DataFrame, predictions: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return values(answers, "answers"), values(predictions, "predictions")
 
 

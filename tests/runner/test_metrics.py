@@ -412,6 +412,32 @@ def test_map_at_k_cut_off() -> None:
     assert score("map@k", MAP_TRUE, MAP_PRED) == pytest.approx(17 / 36)
 
 
+def _kaggle_apk(actual: list[str], predicted: list[str], k: int) -> float:
+    """Kaggle's reference `apk` (benhamner/Metrics, ml_metrics/average_precision.py), loops and all."""
+    if len(predicted) > k:
+        predicted = predicted[:k]
+    score, num_hits = 0.0, 0.0
+    for i, p in enumerate(predicted):
+        if p in actual and p not in predicted[:i]:
+            num_hits += 1.0
+            score += num_hits / (i + 1.0)
+    if not actual:
+        return 0.0
+    return score / min(len(actual), k)
+
+
+@pytest.mark.parametrize("k", [1, 3, 12])
+def test_map_at_k_matches_kaggle_reference(k: int) -> None:
+    rng = np.random.default_rng(k)
+    pool = [f"i{j}" for j in range(8)]
+    actual = [list(rng.choice(pool, rng.integers(1, 4), replace=False)) for _ in range(50)]
+    predicted = [list(rng.choice(pool, rng.integers(0, 8))) for _ in range(50)]  # with repeats
+    expected = float(np.mean([_kaggle_apk(a, p, k) for a, p in zip(actual, predicted, strict=True)]))
+    answers = col([" ".join(a) for a in actual])
+    predictions = col([" ".join(p) for p in predicted])
+    assert score("map@k", answers, predictions, k=k) == pytest.approx(expected)
+
+
 def test_map_at_k_accepts_numeric_item_columns() -> None:
     # One item per row, parsed by a CSV reader as numbers.
     assert score("map@k", col([1, 2]), col(["1 5", "5 2"])) == pytest.approx((1 + 1 / 2) / 2)
@@ -526,9 +552,7 @@ def test_binary_probability_metrics_on_perfect_single_column() -> None:
 
 
 def test_nan_in_predictions() -> None:
-    with pytest.raises(
-        MetricInputError, match=r"predictions column 'y' has 1 missing value\(s\) \(row positions 1\)"
-    ):
+    with pytest.raises(MetricInputError, match=r"predictions column 'y' has 1 missing value\(s\) \(row positions 1\)"):
         score("accuracy", col([1, 2, 3]), col([1, None, 3]))
     with pytest.raises(MetricInputError, match="missing value"):
         score("rmse", col([1.0, 2.0]), col([np.nan, 2.0]))

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from spec import LoadedTask, format_field_path, parse_manifest
-from spec._yaml import MAX_DEPTH, FieldPath
+from spec._yaml import FieldPath
 
 REPO = Path(__file__).resolve().parents[2]
 PENGUINS_BYTES = (REPO / "tasks" / "curated" / "penguins-species.yaml").read_bytes()
@@ -54,6 +54,7 @@ LINE_ONLY_CODES = {"yaml.not-text"}
 # Core tags whose values the loader constructs; other tags are refused (see the xfail tests for bad values).
 CORE_TAG_NAMES = {"str", "int", "float", "bool", "null", "timestamp", "map", "seq"}
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_ESCAPED = "\u2028\u2029\ufeff"  # line breaks to libyaml, and the byte order mark
 
 
 def parse(raw: bytes) -> LoadedTask:
@@ -79,15 +80,18 @@ def check_outcome(task: LoadedTask, raw: bytes) -> None:
     else:
         assert set(codes) <= SCHEMA_CODES, codes
     text = raw.decode("utf-8", errors="replace")
-    last_line = len(_LINE_BREAK.findall(text)) + 1
+    # libyaml puts the end of a stream whose last line is unterminated at the start of the next line.
+    last_line = len(_LINE_BREAK.findall(text)) + 1 + (not _LINE_BREAK.fullmatch(text[-1:]))
     for problem in task.problems:
         assert problem.severity == "error"
         assert problem.file == str(MANIFEST)
         if problem.line is None:
+            if _known_unlocated_reader_error(problem.code, problem.message):
+                continue
             assert problem.code in WHOLE_FILE_CODES, problem
             assert problem.column is None, problem
         else:
-            assert 1 <= problem.line <= max(last_line, raw.count(b"\n") + 1), (problem, last_line)
+            assert 1 <= problem.line <= last_line, (problem, last_line)
             if problem.code in LINE_ONLY_CODES:
                 assert problem.column is None, problem
             else:
@@ -96,6 +100,12 @@ def check_outcome(task: LoadedTask, raw: bytes) -> None:
         if problem.code == "yaml.too-large":
             assert problem.line is None
     check_schema_paths(task)
+
+
+def _known_unlocated_reader_error(code: str, message: str) -> bool:
+    # Known bug (see test_control_character_is_located): ruamel's ReaderError carries a character offset, not a
+    # mark, so a control character is reported as yaml.syntax without line or column.
+    return code == "yaml.syntax" and "unacceptable character" in message
 
 
 def _known_key_error_path(path: str, present: dict[str, set[int]]) -> bool:
@@ -116,8 +126,8 @@ def check_schema_paths(task: LoadedTask) -> None:
         if not problem.code.startswith("schema."):
             continue
         path = problem.path or ""
-        if path in present:
-            assert problem.line in present[path], (problem, present[path])
+        # Formatted paths can collide (`{"": {"kind": 1}}` and `{"kind": 1}` both give `kind`): any match will do.
+        if problem.line in present.get(path, set()):
             continue
         if _known_key_error_path(path, present):
             continue
@@ -138,7 +148,7 @@ def quote(text: str) -> str:
         code = ord(char)
         if char in '"\\':
             out.append("\\" + char)
-        elif 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or (0xE000 <= code <= 0xFFFD and code != 0xFEFF):
+        elif (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD) and char not in _ESCAPED:
             out.append(char)
         elif code <= 0xFF:
             out.append(f"\\x{code:02x}")
@@ -376,16 +386,11 @@ def test_plain_data_reads_back_with_lines(data: Any) -> None:
     task = parse(raw)
     check_outcome(task, raw)
     document = task.document
-    depth_ok = True
-    if any(problem.code == "yaml.too-deep" for problem in task.problems):
-        depth_ok = False  # only when the data really nests deeper than the limit
-        assert max((len(path) for path in rendered.line_of), default=0) > MAX_DEPTH
-    if depth_ok:
-        assert document.issues == []
-        assert document.data == data
-        assert set(document.locations) == {(), *rendered.line_of}
-        for path, line in rendered.line_of.items():
-            assert document.locations[path][0] == line, path
+    assert document.issues == []
+    assert document.data == data
+    assert set(document.locations) == {(), *rendered.line_of}
+    for path, line in rendered.line_of.items():
+        assert document.locations[path][0] == line, path
     if not isinstance(data, dict):
         expect_only(task, "yaml.not-a-mapping", (), 1)
 
@@ -439,8 +444,6 @@ def test_container_turned_into_a_scalar(path: FieldPath, value: Any) -> None:
     rendered = render(set_at(PENGUINS, path, value))
     task = parse(rendered.raw())
     check_outcome(task, rendered.raw())
-    if path == ("environment", "packages") and value in ([], None):
-        return
     assert task.manifest is None
     for problem in task.problems:
         assert problem.path == format_field_path(path), task.problems
@@ -618,7 +621,7 @@ def test_valid_model_round_trips(data: dict[str, Any], writer: str) -> None:
     [
         (b"a: 1\n" * 300_000, "yaml.too-large", None),
         (b"[" * 600, "yaml.too-deep", None),
-        (b"a:\n" + b"".join(b" " * level + b"- \n" for level in range(1, 80)), "yaml.too-deep", 67),
+        (b"a:\n" + b"".join(b" " * level + b"- \n" for level in range(1, 80)), "yaml.too-deep", 66),
         (b"id: x\n\xff\xfe", "yaml.not-utf8", 2),
         (b"id: x\n\x00", "yaml.not-text", 2),
         (b"", "yaml.empty", 1),
@@ -650,6 +653,13 @@ def test_bad_core_scalar_is_located(raw: bytes) -> None:
     task = parse(raw)
     check_outcome(task, raw)
     assert task.problems[0].line == 1
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a control character is yaml.syntax with no line or column")
+def test_control_character_is_located() -> None:
+    raw = b"a: 1\nb: x\x01y\n"
+    task = parse(raw)
+    assert [(problem.code, problem.line, problem.column) for problem in task.problems] == [("yaml.syntax", 2, 5)]
 
 
 @pytest.mark.xfail(strict=True, reason="bug: deep block nesting (not brackets) crashes libyaml's composer")

@@ -30,8 +30,16 @@ def test_broken_copy_names_file_and_line_for_each_problem(catalogue: Path) -> No
     replace_in(manifest, "license: CC0-1.0", "license: CC0-1.0\nmaintainer: me")  # unknown key
     replace_in(manifest, "title: Palmer", "title: Palmer\ntitle: Again")  # duplicate key
     broken = [
-        ("wine-cultivar.yaml", "description: wine-cultivar/description.md", "description: wine-cultivar/missing.md"),
-        ("diabetes-progression.yaml", "description: diabetes-progression/description.md", "description: ../x.md"),
+        (
+            "wine-cultivar.yaml",
+            "description: wine-cultivar/description.md",
+            "description: wine-cultivar/missing.md",
+        ),
+        (
+            "diabetes-progression.yaml",
+            "description: diabetes-progression/description.md",
+            "description: ../x.md",
+        ),
         ("breast-cancer-diagnosis.yaml", "id: breast-cancer-diagnosis", "id: wine-cultivar"),
     ]
     for name, old, new in broken:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from validators import ValidationReport, task_checks, validate_paths
 from tests.conftest import line_of, replace_in
+from validators import ValidationReport, task_checks, validate_paths
 
 
 def _problems(report: ValidationReport) -> list[tuple[str, str, int | None]]:

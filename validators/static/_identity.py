@@ -10,7 +10,6 @@ from spec import LoadedTask, Problem
 from .._registry import CheckContext, catalogue_check, task_check
 
 
-
 @task_check(
     "id-filename",
     codes=("id.filename-mismatch",),

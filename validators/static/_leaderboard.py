@@ -28,8 +28,8 @@ def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Probl
         if isinstance(manifest, CompetitionTask) and manifest.awards_medals:
             yield task.problem(
                 "leaderboard.missing",
-                "no leaderboard, so no medals can be awarded; build one with `runner leaderboard build` "
-                "or set awards_medals: false",
+                "no leaderboard, so no medals can be awarded; add `leaderboard: {path: <id>/leaderboard.csv, "
+                "provenance: ...}` or set awards_medals: false",
                 ("leaderboard",),
                 severity="warning",
             )
@@ -55,7 +55,9 @@ def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Probl
         return
     if "score" not in header:
         yield task.problem(
-            "leaderboard.no-score-column", f"{reference} has no `score` column (columns: {', '.join(header)})", field_path
+            "leaderboard.no-score-column",
+            f"{reference} has no `score` column (columns: {', '.join(header)})",
+            field_path,
         )
         return
     for line_number, row in rows:

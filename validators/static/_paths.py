@@ -19,7 +19,8 @@ def escape_reason(reference: str, task_dir: Path, manifest_dir: Path) -> str | N
         return "uses '..'; paths may not leave the task's own folder"
     target = (manifest_dir / reference).resolve()
     if not target.is_relative_to(task_dir.resolve()):
-        return f"is outside the task's own folder {task_dir.name}/; put the file there and reference it as {task_dir.name}/..."
+        folder = task_dir.name
+        return f"is outside the task's own folder {folder}/; put the file there and reference it as {folder}/..."
     return None
 
 

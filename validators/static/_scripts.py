@@ -1,4 +1,7 @@
-"""Task scripts define the functions the runner calls, with the right parameters; checked by parsing, never importing."""
+"""Task scripts define the functions the runner calls, with the right parameters.
+
+Checked by parsing, never by importing: a task's code does not run in the static layer.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,9 @@ def _check_script(
     function = definitions[-1]
     names = _positional_names(function)
     takes_varargs = function.args.vararg is not None
-    if isinstance(function, ast.AsyncFunctionDef) or (names[: len(parameters)] != list(parameters) and not takes_varargs):
+    if isinstance(function, ast.AsyncFunctionDef) or (
+        names[: len(parameters)] != list(parameters) and not takes_varargs
+    ):
         yield Problem(
             code="script.wrong-signature", severity="error", file=str(path), line=function.lineno,
             column=function.col_offset + 1, path=None,
