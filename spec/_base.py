@@ -5,13 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 EXTENSION_PREFIX = "x-"
 
 
 def _allow_extension_keys(schema: dict[str, Any]) -> None:
     schema["patternProperties"] = {"^x-": {"description": "Free-form extension data, ignored by benchsmith."}}
+
+
+def require_unique(what: str, names: list[str]) -> None:
+    """Raise ValueError naming every value of `names` that occurs more than once."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{what} repeat: {', '.join(repeated)}")
 
 
 def key_discriminator(prefix: str, *keys: str) -> Callable[[Any], str | None]:
@@ -43,6 +57,7 @@ class StrictModel(BaseModel):
         use_attribute_docstrings=False,
         json_schema_extra=_allow_extension_keys,
         validate_default=True,
+        allow_inf_nan=False,
     )
 
     _extensions: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -60,6 +75,14 @@ class StrictModel(BaseModel):
         if extensions and isinstance(model, StrictModel):
             model._extensions = extensions
         return model
+
+    @model_serializer(mode="wrap")
+    def _keep_extension_keys(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Dumped models carry their x-* keys back out, so loading and saving a manifest loses nothing.
+        data = handler(self)
+        if self._extensions and isinstance(data, dict):
+            data.update(self._extensions)
+        return data
 
     @property
     def extensions(self) -> dict[str, Any]:

@@ -39,7 +39,8 @@ _CODES = {
 }
 LOADER_CODES: tuple[str, ...] = (
     "file.unreadable", "yaml.too-large", "yaml.not-utf8", "yaml.not-text", "yaml.syntax", "yaml.too-deep",
-    "yaml.empty", "yaml.alias", "yaml.merge-key", "yaml.duplicate-key", "yaml.non-string-key", "yaml.unknown-tag",
+    "yaml.empty", "yaml.bad-value", "yaml.alias", "yaml.merge-key", "yaml.duplicate-key", "yaml.non-string-key",
+    "yaml.unknown-tag",
     "yaml.not-a-mapping", *sorted(set(_CODES.values())), "schema.wrong-type", "schema.out-of-range", "schema.invalid",
 )  # fmt: skip
 """Every code the loader can report (the checks declare theirs when they register)."""
@@ -116,7 +117,7 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> FieldPath:
             current = current[part]
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             current = current[part]
-        elif isinstance(part, str) and (part in _KIND_MODELS or ":" in part):
+        elif isinstance(part, str) and (part in _KIND_MODELS or ":" in part or part == "[key]"):
             continue
         elif position == len(loc) - 1:
             path.append(part)  # a required key that is not there

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from ._base import StrictModel
+from ._base import StrictModel, require_unique
 from ._fields import EntryPoint, SemVer, Sha256, Slug, TaskDir, TaskPath
 from ._metric import Metric
 from ._prepare import Prepare
@@ -57,10 +57,7 @@ class Submission(StrictModel):
 
     @model_validator(mode="after")
     def _distinct_columns(self) -> Submission:
-        names = [self.id_column, *self.columns]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"submission columns repeat: {', '.join(repeated)}")
+        require_unique("submission columns", [self.id_column, *self.columns])
         return self
 
 
@@ -143,10 +140,7 @@ class _TaskBase(StrictModel):
     @field_validator("sources")
     @classmethod
     def _unique_source_names(cls, sources: list[Source]) -> list[Source]:
-        names = [source.name for source in sources]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"source names repeat: {', '.join(repeated)}")
+        require_unique("source names", [source.name for source in sources])
         return sources
 
     @model_validator(mode="after")
@@ -208,10 +202,7 @@ class SpeedrunTask(_TaskBase):
     @field_validator("records")
     @classmethod
     def _unique_record_ids(cls, records: list[SpeedrunRecord]) -> list[SpeedrunRecord]:
-        ids = [record.id for record in records]
-        repeated = sorted({record_id for record_id in ids if ids.count(record_id) > 1})
-        if repeated:
-            raise ValueError(f"record ids repeat: {', '.join(repeated)}")
+        require_unique("record ids", [record.id for record in records])
         return records
 
 

@@ -21,6 +21,7 @@ MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 _PRESCAN_DEPTH = 512
 _BRACKETS = re.compile(r"[\[\]{}]")
+_COMPACT_INDICATORS = re.compile(r"(?:[-?:][ \t]+){" + str(_PRESCAN_DEPTH) + "}")
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
 _ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in manifests; write the value out in full"
@@ -121,7 +122,14 @@ class _Builder:
         if node.tag in (f"{_CORE}str", f"{_CORE}timestamp"):
             # Timestamps stay text so data round-trips through JSON; pydantic parses dates where a field wants one.
             return str(node.value)
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (KeyError, ValueError, TypeError, OverflowError, YAMLError):
+            kind = node.tag.removeprefix(_CORE)
+            shown = str(node.value)[:40]
+            raise _refuse(
+                "yaml.bad-value", f"{shown!r} cannot be read as {kind}; fix the value or quote it", node
+            ) from None
 
     @staticmethod
     def _unknown_tag(node: Node) -> _Refused:
@@ -147,6 +155,11 @@ def _decode(raw: bytes) -> str | YamlIssue:
     return text
 
 
+def _compact_nesting_too_deep(text: str) -> bool:
+    # Block collections nested on one line ("- - - ...") recurse in libyaml just like brackets do.
+    return _COMPACT_INDICATORS.search(text) is not None
+
+
 def _flow_nesting_too_deep(text: str) -> bool:
     # libyaml's composer recurses on the C stack and crashes the interpreter on tens of thousands of nested
     # brackets, so such text is refused before it is parsed. Brackets inside strings count too: the bound is
@@ -161,7 +174,7 @@ def _flow_nesting_too_deep(text: str) -> bool:
     return False
 
 
-def _syntax_issue(error: Exception) -> YamlIssue:
+def _syntax_issue(error: Exception, text: str | None = None) -> YamlIssue:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     if isinstance(error, MarkedYAMLError):
         what = " ".join(part for part in (error.context, error.problem) if part)
@@ -169,6 +182,11 @@ def _syntax_issue(error: Exception) -> YamlIssue:
         what = str(error).splitlines()[0] if str(error) else type(error).__name__
     line = mark.line + 1 if mark is not None else None
     column = mark.column + 1 if mark is not None else None
+    position = getattr(error, "position", None)
+    if line is None and isinstance(position, int) and text is not None:
+        # The reader reports a character offset, not a mark: count lines up to it.
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
     return YamlIssue("yaml.syntax", f"not valid YAML: {what}", line, column)
 
 
@@ -179,14 +197,15 @@ def read_yaml(raw: bytes) -> YamlDocument:
     if isinstance(text, YamlIssue):
         document.issues.append(text)
         return document
-    if _flow_nesting_too_deep(text):
-        document.issues.append(YamlIssue("yaml.too-deep", f"brackets nested deeper than {_PRESCAN_DEPTH} levels"))
+    if _flow_nesting_too_deep(text) or _compact_nesting_too_deep(text):
+        message = f"collections nested deeper than {_PRESCAN_DEPTH} levels ([, {{ or - on one line)"
+        document.issues.append(YamlIssue("yaml.too-deep", message))
         return document
     parser = YAML(typ="safe", pure=False)
     try:
         root = parser.compose(text)
     except (YAMLError, ValueError) as error:
-        document.issues.append(_syntax_issue(error))
+        document.issues.append(_syntax_issue(error, text))
         return document
     except RecursionError:
         document.issues.append(YamlIssue("yaml.too-deep", f"nesting deeper than {MAX_DEPTH} levels"))

@@ -143,9 +143,7 @@ def medal(score: float | None, leaderboard_scores: Sequence[float], higher_is_be
     )
 
 
-def percentile(
-    score: float | None, leaderboard_scores: Sequence[float], higher_is_better: bool
-) -> float | None:
+def percentile(score: float | None, leaderboard_scores: Sequence[float], higher_is_better: bool) -> float | None:
     """Return the share (0 to 1) of leaderboard entries that `score` strictly beats; ties are not beaten.
 
     None for a `None` score or an empty leaderboard. Raises ValueError when the score or any leaderboard
@@ -161,9 +159,7 @@ def percentile(
     return int(beaten.sum()) / int(scores.size)
 
 
-def normalized_score(
-    score: float | None, trivial: float, best: float, higher_is_better: bool
-) -> float | None:
+def normalized_score(score: float | None, trivial: float, best: float, higher_is_better: bool) -> float | None:
     """Rescale `score` so that the trivial baseline maps to 0 and `best` maps to 1.
 
     The result is `(score - trivial) / (best - trivial)`, not clipped: a score better than `best` exceeds

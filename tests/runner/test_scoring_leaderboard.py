@@ -280,9 +280,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
     b=finite,
     higher_is_better=st.booleans(),
 )
-def test_better_score_never_gets_a_worse_medal(
-    board: list[float], a: float, b: float, higher_is_better: bool
-) -> None:
+def test_better_score_never_gets_a_worse_medal(board: list[float], a: float, b: float, higher_is_better: bool) -> None:
     worse, better = sorted((a, b)) if higher_is_better else sorted((a, b), reverse=True)
     low = medal(worse, board, higher_is_better)
     high = medal(better, board, higher_is_better)

@@ -5,8 +5,7 @@ problem located in the file (line and column, except for the refusals that are a
 and it never raises. Mutations of the curated penguins manifest check that each kind of mistake is reported
 with its own code on the line of the mistake, and valid manifests round-trip through `model_dump`.
 
-Known loader bugs are pinned by the `xfail(strict=True)` tests at the end: when one is fixed its test starts
-to pass, fails as XPASS, and the marker (and any allowance it names) should be removed.
+Loader bugs this fuzzing found are pinned by the regression tests at the end.
 """
 
 from __future__ import annotations
@@ -25,8 +24,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from ruamel.yaml import YAML
 
+import spec
 from spec import LoadedTask, format_field_path, parse_manifest
 from spec._yaml import FieldPath
 
@@ -39,7 +40,7 @@ MUTATE = settings(max_examples=100, deadline=None, suppress_health_check=[Health
 
 YAML_CODES = {
     "yaml.too-large", "yaml.not-utf8", "yaml.not-text", "yaml.too-deep", "yaml.syntax", "yaml.empty",
-    "yaml.alias", "yaml.merge-key", "yaml.non-string-key", "yaml.duplicate-key", "yaml.unknown-tag",
+    "yaml.alias", "yaml.merge-key", "yaml.non-string-key", "yaml.duplicate-key", "yaml.unknown-tag", "yaml.bad-value",
 }  # fmt: skip
 SCHEMA_CODES = {
     "schema.missing-field", "schema.unknown-key", "schema.invalid-choice", "schema.invalid-format",
@@ -86,8 +87,6 @@ def check_outcome(task: LoadedTask, raw: bytes) -> None:
         assert problem.severity == "error"
         assert problem.file == str(MANIFEST)
         if problem.line is None:
-            if _known_unlocated_reader_error(problem.code, problem.message):
-                continue
             assert problem.code in WHOLE_FILE_CODES, problem
             assert problem.column is None, problem
         else:
@@ -100,18 +99,6 @@ def check_outcome(task: LoadedTask, raw: bytes) -> None:
         if problem.code == "yaml.too-large":
             assert problem.line is None
     check_schema_paths(task)
-
-
-def _known_unlocated_reader_error(code: str, message: str) -> bool:
-    # Known bug (see test_control_character_is_located): ruamel's ReaderError carries a character offset, not a
-    # mark, so a control character is reported as yaml.syntax without line or column.
-    return code == "yaml.syntax" and "unacceptable character" in message
-
-
-def _known_key_error_path(path: str, present: dict[str, set[int]]) -> bool:
-    # Known bug (see test_dict_key_error_path_names_the_key): a dict key that fails validation is reported at
-    # `<dict>.<key>.[key]`, pydantic's pseudo-location, instead of `<dict>.<key>`.
-    return path.endswith(".[key]") and path.removesuffix(".[key]") in present
 
 
 def check_schema_paths(task: LoadedTask) -> None:
@@ -128,8 +115,6 @@ def check_schema_paths(task: LoadedTask) -> None:
         path = problem.path or ""
         # Formatted paths can collide (`{"": {"kind": 1}}` and `{"kind": 1}` both give `kind`): any match will do.
         if problem.line in present.get(path, set()):
-            continue
-        if _known_key_error_path(path, present):
             continue
         assert problem.code == "schema.missing-field", (problem, sorted(present))
         parent, _dot, key = path.rpartition(".")
@@ -253,9 +238,7 @@ scalars = st.one_of(
 )
 plain_data = st.recursive(
     scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5)
-    ),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5)),
     max_leaves=25,
 )
 manifestish = st.dictionaries(keys, plain_data, min_size=1, max_size=12)
@@ -319,7 +302,8 @@ PATHS = all_paths(PENGUINS)
 KEY_PATHS = [path for path in PATHS if isinstance(path[-1], str)]
 LEAF_PATHS = [path for path in PATHS if not isinstance(get_at(PENGUINS, path), dict | list)]
 MAPPING_PATHS: list[FieldPath] = [(), *(path for path in PATHS if isinstance(get_at(PENGUINS, path), dict))]
-FIELD_NAMES = {str(part) for path in PATHS for part in path} | set(MANIFEST_WORDS)
+MODELS = [item for item in vars(spec).values() if isinstance(item, type) and issubclass(item, BaseModel)]
+FIELD_NAMES = {name for model in MODELS for name in model.model_fields} | set(MANIFEST_WORDS)
 # Of penguins' keys: the ones whose absence is still a valid manifest, and the ones that select a variant.
 OPTIONAL_KEYS = {
     ("prepare", "split", "test_size"), ("prepare", "split", "seed"), ("environment",), ("environment", "python"),
@@ -491,7 +475,10 @@ def _with_value(rendered: Rendered, path: FieldPath, make: Callable[[str], str])
 
 
 @MUTATE
-@given(st.lists(st.sampled_from(LEAF_PATHS), min_size=2, max_size=2, unique=True), st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True))
+@given(
+    st.lists(st.sampled_from(LEAF_PATHS), min_size=2, max_size=2, unique=True),
+    st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
+)
 def test_alias(pair: list[FieldPath], anchor: str) -> None:
     rendered = render(PENGUINS)
     first, second = sorted(pair, key=rendered.line_of.__getitem__)
@@ -585,7 +572,7 @@ def valid_manifests(draw: st.DrawFn) -> dict[str, Any]:
         gpu = {"gpu": draw(st.sampled_from(["optional", "required"])), "gpu_count": draw(st.integers(1, 64))}
         data = set_at(data, ("resources",), {**data["resources"], **gpu})
     if draw(st.booleans()):
-        baseline = {"score": draw(st.floats(allow_nan=False)), "tolerance": draw(st.floats(0, 1))}
+        baseline = {"score": draw(st.floats(allow_nan=False, allow_infinity=False)), "tolerance": draw(st.floats(0, 1))}
         data = {**data, "baselines": {draw(VALID_LEAVES[("id",)]): baseline}}
     return data
 
@@ -638,16 +625,14 @@ def test_refusal_examples(raw: bytes, code: str, line: int | None) -> None:
     expect_only(task, code, None, line)
 
 
-# --- known bugs ----------------------------------------------------------------------------------------------
+# --- regressions found by fuzzing ---
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason="bug: `!!bool` with a non-boolean value raises KeyError")
 def test_bool_tag_with_bad_value_is_a_problem() -> None:
     raw = b"a: !!bool foo\n"
     check_outcome(parse(raw), raw)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: values core tags cannot construct are yaml.syntax with no line")
 @pytest.mark.parametrize("raw", [b"a: !!int abc\n", b"a: !!float abc\n", b"a: !!int 0x\n", b"a: " + b"1" * 4301])
 def test_bad_core_scalar_is_located(raw: bytes) -> None:
     task = parse(raw)
@@ -655,21 +640,18 @@ def test_bad_core_scalar_is_located(raw: bytes) -> None:
     assert task.problems[0].line == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a control character is yaml.syntax with no line or column")
 def test_control_character_is_located() -> None:
     raw = b"a: 1\nb: x\x01y\n"
     task = parse(raw)
     assert [(problem.code, problem.line, problem.column) for problem in task.problems] == [("yaml.syntax", 2, 5)]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: deep block nesting (not brackets) crashes libyaml's composer")
 def test_deep_block_nesting_does_not_crash() -> None:
     code = "from pathlib import Path\nfrom spec import parse_manifest\nparse_manifest(Path('x.yaml'), b'- ' * 40000)\n"
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.returncode
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a dict key that fails validation gets the path `<key>.[key]`")
 def test_dict_key_error_path_names_the_key() -> None:
     raw = PENGUINS_BYTES + b"baselines:\n  Bad Key: {score: 1}\n"
     task = parse(raw)
@@ -678,7 +660,6 @@ def test_dict_key_error_path_names_the_key() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="x-* extension keys are lost by model_dump, so such models do not round-trip")
 def test_extension_keys_round_trip() -> None:
     model = parse(PENGUINS_BYTES + b"x-note: kept\n").manifest
     assert model is not None and model.extensions == {"x-note": "kept"}
