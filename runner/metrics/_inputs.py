@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._registry import MetricInputError
 
 if TYPE_CHECKING:
+    import pandas as pd
     from numpy.typing import NDArray
 
 _SHOWN_ROWS = 5
@@ -43,6 +43,8 @@ def labels(frame: pd.DataFrame, role: str) -> NDArray[Any]:
 
 def _numeric(series: pd.Series[Any], role: str) -> NDArray[np.float64]:
     column = _column_label(role, series.name)
+    import pandas as pd  # deferred: pandas costs a second at CLI start-up and only scoring needs it
+
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -125,6 +127,8 @@ def same_columns(answers: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFra
 
 def binary_indicator(y: NDArray[Any], role: str) -> NDArray[np.int_]:
     """0/1 (or False/True) labels as a 0/1 integer array; the positive class is 1 (True)."""
+    import pandas as pd  # deferred, see _numeric
+
     present = {label_text(v) for v in pd.unique(pd.Series(y, dtype=object))}
     if not present <= {"0", "1", "False", "True"}:
         shown = ", ".join(sorted(present)[:_SHOWN_ROWS])

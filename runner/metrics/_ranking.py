@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._inputs import check_k, check_nonnegative, label_text, matrix, same_columns
 from ._registry import MetricInputError, metric
 
 if TYPE_CHECKING:
+    import pandas as pd
     from numpy.typing import NDArray
 
 # scikit-learn is imported inside each metric: importing it takes seconds, and merely listing or
@@ -27,6 +27,8 @@ def _items(cell: object) -> list[str]:
         return cell.split()
     if isinstance(cell, list | tuple | np.ndarray):
         return [label_text(item) for item in cell]
+    import pandas as pd  # deferred: pandas costs a second at CLI start-up and only scoring needs it
+
     if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
         return []
     # A column holding one item per row may have been parsed as numbers.

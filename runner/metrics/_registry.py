@@ -9,9 +9,11 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Literal, TypeVar, get_args
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 # Kept identical to `spec._metric.METRIC_NAME_PATTERN`: every registered name must be writable in a manifest.
 METRIC_NAME_PATTERN = r"^[a-z][a-z0-9_]*(?:@k)?$"
@@ -79,6 +81,8 @@ class Metric:
                 f"metric {self.name!r} has no parameter {', '.join(unknown)} (allowed parameters: {allowed})"
             )
         for role, frame in (("answers", answers), ("predictions", predictions)):
+            import pandas as pd  # deferred: pandas costs a second at CLI start-up and only scoring needs it
+
             if not isinstance(frame, pd.DataFrame):
                 raise TypeError(f"{role} must be a pandas DataFrame, not {type(frame).__name__}")
             if frame.shape[1] == 0:
