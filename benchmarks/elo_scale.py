@@ -35,9 +35,9 @@ def synthetic_results(
     names = np.array([f"agent-{index:04d}" for index in range(agents)], dtype=object)
     strength = rng.normal(0.0, 1.0, agents)
     higher = rng.random(tasks) < 0.7
-    task_idx, agent_idx, seed_idx = (grid.ravel() for grid in np.meshgrid(
-        np.arange(tasks), np.arange(agents), np.arange(seeds), indexing="ij"
-    ))
+    task_idx, agent_idx, seed_idx = (
+        grid.ravel() for grid in np.meshgrid(np.arange(tasks), np.arange(agents), np.arange(seeds), indexing="ij")
+    )
     raw = strength[agent_idx] + rng.normal(0.0, noise, task_idx.size)
     score = np.where(higher[task_idx], raw, -raw)
     failed = rng.random(task_idx.size) < fail_rate
@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rho = stats.spearmanr(ratings.to_numpy(), strength.reindex(ratings.index).to_numpy()).statistic
     width = float((boot["upper"] - boot["lower"]).median())
-    print(f"agents={args.agents} tasks={args.tasks} seeds={args.seeds} trials={len(results):,} matches={len(matches):,}")
+    print(
+        f"agents={args.agents} tasks={args.tasks} seeds={args.seeds} trials={len(results):,} matches={len(matches):,}"
+    )
     print(f"generate results     {generated - started:8.3f} s")
     print(f"pairwise_matches     {paired - generated:8.3f} s")
     print(f"bradley_terry        {fitted - paired:8.3f} s")

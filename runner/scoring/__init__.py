@@ -1,5 +1,37 @@
-"""Leaderboard scoring: medals, percentiles and normalized scores."""
+"""Scores that compare agents, as pure functions over numbers and pandas tables.
 
+- leaderboard arithmetic: `medal` (Kaggle progression rules), `percentile`, `normalized_score`;
+- Elo: `pairwise_matches` from trial results, `bradley_terry` ratings, `bootstrap_ratings`, `win_matrix`;
+- speedruns: `fsr` (fraction of speed-up recovered) and `fsr_summary`;
+- research tasks: `aup` (area under performance profiles, MLGym's and our fixed-penalty mode).
+"""
+
+from ._aup import N_TAU, AupMode, aup, aup_table, performance_profile, tau_grid
+from ._elo import ELO_BASE, ELO_SCALE, L2_PENALTY, bootstrap_ratings, bradley_terry, pairwise_matches, win_matrix
+from ._fsr import FsrSummary, fsr, fsr_summary
 from ._leaderboard import MedalName, MedalResult, medal, medal_positions, normalized_score, percentile
 
-__all__ = ["MedalName", "MedalResult", "medal", "medal_positions", "normalized_score", "percentile"]
+__all__ = [
+    "ELO_BASE",
+    "ELO_SCALE",
+    "L2_PENALTY",
+    "N_TAU",
+    "AupMode",
+    "FsrSummary",
+    "MedalName",
+    "MedalResult",
+    "aup",
+    "aup_table",
+    "bootstrap_ratings",
+    "bradley_terry",
+    "fsr",
+    "fsr_summary",
+    "medal",
+    "medal_positions",
+    "normalized_score",
+    "pairwise_matches",
+    "percentile",
+    "performance_profile",
+    "tau_grid",
+    "win_matrix",
+]

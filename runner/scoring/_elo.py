@@ -13,6 +13,7 @@ and large enough that a separated agent ends up finite, a couple of thousand poi
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -100,7 +101,7 @@ def pairwise_matches(results: pd.DataFrame) -> pd.DataFrame:
     chunk_task: list[IntArray] = []
     chunk_a: list[IntArray] = []
     chunk_b: list[IntArray] = []
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+    for start, stop in itertools.pairwise(bounds):
         count = int(stop - start)
         if count < 2:
             continue
@@ -147,11 +148,12 @@ class _Pairs:
         a_codes, b_codes, names = _agent_codes(matches["a"], matches["b"])
         if np.any(a_codes == b_codes):
             raise ValueError("a match pits an agent against itself")
-        winner = pd.Categorical(matches["winner"], categories=["a", "b", "tie"])
-        codes = np.asarray(winner.codes)
-        if np.any(codes < 0):
-            bad = sorted({str(value) for value in pd.Series(matches["winner"])[codes < 0].unique()})
+        winner = matches["winner"].astype(str)
+        known = winner.isin(["a", "b", "tie"]).to_numpy(dtype=bool)
+        if not known.all():
+            bad = sorted({str(value) for value in winner[~known].unique()})
             raise ValueError(f"winner must be 'a', 'b' or 'tie', got: {', '.join(bad)}")
+        codes = np.asarray(pd.Categorical(winner, categories=["a", "b", "tie"]).codes)
         score_a = np.array([1.0, 0.0, 0.5])[codes]
         swap = a_codes > b_codes
         self.names: list[str] = names
@@ -222,25 +224,29 @@ def _fit(wins: FloatArray, start: FloatArray | None, l2: float) -> FloatArray:
         total = theta.sum()
         value = -float(np.sum(wins * log_expit(diff))) + 0.5 * l2 * float(theta @ theta) + 0.5 * shift * total**2
         grad = (games * expit(diff)).sum(axis=1) - wins.sum(axis=1) + l2 * theta + shift * total
-        return value, grad
+        return value, np.asarray(grad, dtype=np.float64)
 
     def hessian(theta: FloatArray) -> FloatArray:
-        prob = expit(theta[:, None] - theta[None, :])
+        prob = np.asarray(expit(theta[:, None] - theta[None, :]), dtype=np.float64)
         curvature = games * prob * (1.0 - prob)
         hess = -curvature
         hess[np.diag_indices(n)] += curvature.sum(axis=1) + l2
-        return hess + shift
+        return np.asarray(hess + shift, dtype=np.float64)
 
     x0 = np.zeros(n) if start is None else start - start.mean()
     result = optimize.minimize(
         objective, x0, jac=True, hess=hessian, method="trust-exact", options={"gtol": 1e-9, "maxiter": 500}
     )
-    theta = np.asarray(result.x, dtype=np.float64)
-    return theta - theta.mean()
+    theta: FloatArray = np.asarray(result.x, dtype=np.float64)
+    residual = float(np.abs(objective(theta)[1]).max())
+    if residual > 1e-6 * max(1.0, float(games.sum(axis=1).max())):
+        raise RuntimeError(f"Bradley-Terry fit did not converge: {result.message} (max gradient {residual:.3g})")
+    centred: FloatArray = theta - float(theta.mean())
+    return centred
 
 
 def _to_elo(theta: FloatArray) -> FloatArray:
-    return ELO_BASE + (theta - theta.mean()) / _LOG_ODDS_PER_POINT
+    return np.asarray(ELO_BASE + (theta - theta.mean()) / _LOG_ODDS_PER_POINT, dtype=np.float64)
 
 
 def bradley_terry(matches: pd.DataFrame, *, l2: float = L2_PENALTY) -> pd.Series:
@@ -322,8 +328,11 @@ def bootstrap_ratings(
 
 
 def _pair_index(low: IntArray, high: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    keys, pair_id = np.unique(low * n + high, return_inverse=True)
-    return pair_id.astype(np.int64), np.stack([keys // n, keys % n], axis=1)
+    flat = low * n + high
+    keys = np.flatnonzero(np.bincount(flat, minlength=n * n))
+    lookup = np.full(n * n, -1, dtype=np.int64)
+    lookup[keys] = np.arange(keys.size)
+    return lookup[flat], np.stack([keys // n, keys % n], axis=1)
 
 
 def _fit_round(wins: FloatArray, start: FloatArray, l2: float) -> FloatArray:

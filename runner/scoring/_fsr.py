@@ -17,6 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import Field
 from scipy import stats
 
@@ -73,7 +74,7 @@ def fsr(t_prev: float, t_next: float, t_agent: float | None) -> float:
     return (prev - agent) / (prev - nxt)
 
 
-def fsr_summary(values: Sequence[float], rounds: int = 1000, seed: int = 0) -> FsrSummary:
+def fsr_summary(values: Sequence[float] | npt.NDArray[np.float64], rounds: int = 1000, seed: int = 0) -> FsrSummary:
     """Summarise FSR values: n, mean, median, interquartile mean and a bootstrap 95% CI of the mean.
 
     The interval resamples `values` with replacement `rounds` times with `numpy.random.default_rng(seed)`
