@@ -31,6 +31,7 @@ from ._manifest import (
     Submission,
     Tags,
     TaskManifest,
+    ValidationSettings,
 )
 from ._metric import EntrypointMetric, Metric, NamedMetric, ScriptMetric
 from ._prepare import DeclarativePrepare, EntrypointPrepare, Prepare, ScriptPrepare, Split
@@ -78,6 +79,7 @@ __all__ = [
     "TaskManifest",
     "TaskNotFoundError",
     "UrlSource",
+    "ValidationSettings",
     "default_tasks_dir",
     "duration_seconds",
     "find_manifests",

@@ -88,6 +88,35 @@ class Baseline(StrictModel):
         return self
 
 
+class ValidationSettings(StrictModel):
+    """Per-task thresholds of the execution checks, for tasks whose nature needs other bounds than the defaults."""
+
+    learnability_min: float = Field(
+        default=0.1, ge=0, le=1, description="Least normalized score the reference solution must reach."
+    )
+    learnability_max: float = Field(
+        default=0.98, gt=0, le=1.5, description="Normalized score of the reference solution must stay below this."
+    )
+    metric_margin: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of the trivial-to-perfect distance by which broken submissions must score worse.",
+    )
+    reason: str | None = Field(default=None, description="Why this task departs from the defaults; required then.")
+
+    @model_validator(mode="after")
+    def _reason_for_changes(self) -> ValidationSettings:
+        changed = [
+            name for name in ("learnability_min", "learnability_max", "metric_margin") if name in self.model_fields_set
+        ]
+        if changed and not self.reason:
+            raise ValueError(f"{', '.join(changed)} changed from the default: give a reason")
+        if self.learnability_min >= self.learnability_max:
+            raise ValueError("learnability_min must be below learnability_max")
+        return self
+
+
 class GeneratorInfo(StrictModel):
     """What produced a generated task, so it can be reproduced."""
 
@@ -136,6 +165,9 @@ class _TaskBase(StrictModel):
     environment: Environment = Field(default_factory=Environment, description="Software the task's image needs.")
     resources: Resources = Field(default_factory=Resources, description="Limits of a trial.")
     provenance: Provenance = Field(description="Origin of the task: hand-written, imported or generated, and by whom.")
+    validation: ValidationSettings = Field(
+        default_factory=ValidationSettings, description="Thresholds of the execution checks for this task."
+    )
 
     @field_validator("sources")
     @classmethod

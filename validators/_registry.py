@@ -19,6 +19,7 @@ class CheckContext:
     tasks_root: Path | None = None
     changed_since: str | None = None
     changed_files: frozenset[Path] | None = None
+    cache_root: Path | None = None
     options: dict[str, object] = field(default_factory=dict)
 
 

@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from spec import LoadedTask, Problem, find_manifests, has_errors, load_task
+from spec import LoadedTask, Problem, find_manifests, has_errors, load_task, task_digest
 
-from . import static
+from . import execute, static
+from ._records import ExecutionRecords
 from ._registry import CheckContext, Layer, catalogue_checks, task_checks
 from ._report import TaskReport, ValidationReport
 
@@ -17,9 +18,25 @@ def _run_task_checks(task: LoadedTask, context: CheckContext, layers: Sequence[L
     problems = list(task.problems)
     if task.manifest is None:
         return problems
-    for layer in layers:
-        for check in task_checks(layer):
+    if "static" in layers:
+        for check in task_checks("static"):
             problems.extend(check.run(task, context))
+    if "execute" in layers and not has_errors(problems):
+        # Running a task whose files are already known broken would only repeat those errors less clearly.
+        problems.extend(_execution_problems(task, context))
+    return problems
+
+
+def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem]:
+    checks = task_checks("execute")
+    record = ExecutionRecords(context.cache_root)
+    digest = task_digest(task.path, task.manifest, task.raw or None)
+    cached = record.get(digest, [check.name for check in checks])
+    if cached is not None:
+        return cached
+    problems = [problem for check in checks for problem in check.run(task, context)]
+    if not has_errors(problems):
+        record.put(digest, [check.name for check in checks], problems)
     return problems
 
 
@@ -37,6 +54,7 @@ def validate_tasks(
     """Check already-loaded tasks; catalogue checks see all of them, the report covers `selected` (default all)."""
     context = context or CheckContext()
     chosen = [task for task in tasks if selected is None or task.path in selected]
+    _ = execute  # imported for its registered checks
     per_task: dict[Path, list[Problem]] = {task.path: _run_task_checks(task, context, layers) for task in chosen}
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for check in catalogue_checks():
@@ -55,6 +73,7 @@ def validate_paths(
     changed_since: str | None = None,
     tasks_root: Path | None = None,
     layers: Sequence[Layer] = ("static",),
+    cache_root: Path | None = None,
 ) -> ValidationReport:
     """Validate every manifest in `paths`; with `changed_since`, report only tasks changed since that git ref.
 
@@ -70,5 +89,7 @@ def validate_paths(
         static.verify_ref(repo, changed_since)
         changed = static.changed_files(repo, changed_since)
         selected = {task.path for task in tasks if static.task_changed(task, changed_since, changed)}
-    context = CheckContext(tasks_root=tasks_root, changed_since=changed_since, changed_files=changed)
+    context = CheckContext(
+        tasks_root=tasks_root, changed_since=changed_since, changed_files=changed, cache_root=cache_root
+    )
     return validate_tasks(tasks, selected=selected, context=context, layers=layers)

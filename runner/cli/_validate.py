@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from spec import Problem, default_tasks_dir
-from validators import GitError, TaskReport, ValidationReport, validate_paths
+from validators import GitError, Layer, TaskReport, ValidationReport, validate_paths
 
 from ._app import EXIT_FAILED, EXIT_OK, app, stdout, usage_error
 
@@ -78,6 +78,13 @@ def validate(
     output: Annotated[OutputFormat, typer.Option("--format", help="text for people, json for machines.")] = (
         OutputFormat.text
     ),
+    execute: Annotated[
+        bool,
+        typer.Option("--execute", help="Also prepare each task and run the execution checks (cached by task digest)."),
+    ] = False,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Cache of prepared data and validation records (default ~/.cache/benchsmith).")
+    ] = None,
 ) -> None:
     """Check task manifests: exit 0 when all are valid, 1 when any has an error, 2 on usage errors."""
     if not paths:
@@ -89,7 +96,8 @@ def validate(
     if missing:
         raise usage_error(f"no such file or folder: {', '.join(missing)}")
     try:
-        report = validate_paths(paths, changed_since=changed_since)
+        layers: tuple[Layer, ...] = ("static", "execute") if execute else ("static",)
+        report = validate_paths(paths, changed_since=changed_since, layers=layers, cache_root=cache_dir)
     except GitError as error:
         raise usage_error(f"--changed-since {changed_since}: {error}") from None
     if output is OutputFormat.json:

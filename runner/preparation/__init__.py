@@ -1,0 +1,30 @@
+"""Preparation: raw sources → public/ (what an agent sees) and private/ (the answers), cached by content.
+
+Declarative splits run in-process; prepare scripts and entry points run in a child process with a time limit.
+"""
+
+from ._errors import PreparationError
+from ._prepare import PREPARER_VERSION, PreparedTask, default_cache_root, preparation_key, prepare_into, prepare_task
+from ._script import DEFAULT_TIMEOUT_S, run_prepare_code
+from ._sources import materialize_sources, raw_file_name
+from ._split import SAMPLE_FILE, TEST_FILE, TRAIN_FILE, prepare_split, sample_predictions, write_csv
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "PREPARER_VERSION",
+    "SAMPLE_FILE",
+    "TEST_FILE",
+    "TRAIN_FILE",
+    "PreparationError",
+    "PreparedTask",
+    "default_cache_root",
+    "materialize_sources",
+    "preparation_key",
+    "prepare_into",
+    "prepare_split",
+    "prepare_task",
+    "raw_file_name",
+    "run_prepare_code",
+    "sample_predictions",
+    "write_csv",
+]

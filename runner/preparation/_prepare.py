@@ -1,0 +1,126 @@
+"""Prepare a task into public/ and private/, cached by content: a second run of an unchanged task is a hit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from spec import DeclarativePrepare, LoadedTask, PackagedSource, task_digest
+
+from ._errors import PreparationError
+from ._script import DEFAULT_TIMEOUT_S, run_prepare_code
+from ._sources import materialize_sources
+from ._split import prepare_split
+
+PREPARER_VERSION = "1"
+_COMPLETE = ".complete"
+_FILES = "files.json"
+
+
+@dataclass(frozen=True)
+class PreparedTask:
+    """A task's prepared data on disk."""
+
+    key: str
+    root: Path
+    cache_hit: bool
+    files: dict[str, str]
+
+    @property
+    def raw(self) -> Path:
+        """Raw source files as materialized."""
+        return self.root / "raw"
+
+    @property
+    def public(self) -> Path:
+        """What the agent sees."""
+        return self.root / "public"
+
+    @property
+    def private(self) -> Path:
+        """The answers; never shown to an agent."""
+        return self.root / "private"
+
+
+def default_cache_root() -> Path:
+    """`$BENCHSMITH_CACHE_DIR`, else `~/.cache/benchsmith`."""
+    configured = os.environ.get("BENCHSMITH_CACHE_DIR")
+    return Path(configured) if configured else Path.home() / ".cache" / "benchsmith"
+
+
+def preparation_key(task: LoadedTask) -> str:
+    """Content key of a preparation: the task digest, the preparer version, and unpinned packaged data."""
+    if task.manifest is None:
+        raise PreparationError(f"{task.path} is not a valid manifest; run `runner validate {task.path}`")
+    hasher = hashlib.sha256(f"preparer-v{PREPARER_VERSION}\0".encode())
+    hasher.update(task_digest(task.path, task.manifest, task.raw or None).encode())
+    for source in task.manifest.sources:
+        if isinstance(source, PackagedSource) and source.sha256 is None:
+            # Unpinned packaged data can change with the package; its bytes join the key.
+            from runner.datasets import DatasetError, dataset_sha256
+
+            try:
+                hasher.update(f"\0{source.name}={dataset_sha256(source.dataset)}".encode())
+            except DatasetError as error:
+                raise PreparationError(f"source {source.name!r}: {error}", ("sources",)) from None
+    return hasher.hexdigest()
+
+
+def _hash_tree(root: Path) -> dict[str, str]:
+    files = {}
+    for folder in ("public", "private"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                files[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return files
+
+
+def prepare_into(task: LoadedTask, out: Path, timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, str]:
+    """Prepare `task` into `out/{raw,public,private}` without any cache; returns file → sha256 of outputs."""
+    manifest = task.manifest
+    if manifest is None:
+        raise PreparationError(f"{task.path} is not a valid manifest; run `runner validate {task.path}`")
+    public, private = out / "public", out / "private"
+    public.mkdir(parents=True, exist_ok=True)
+    private.mkdir(parents=True, exist_ok=True)
+    raw_files = materialize_sources(manifest, task.path, out / "raw")
+    if isinstance(manifest.prepare, DeclarativePrepare):
+        prepare_split(manifest, raw_files, public, private)
+    else:
+        run_prepare_code(manifest, task.path, out / "raw", public, private, timeout_s)
+    return _hash_tree(out)
+
+
+def prepare_task(
+    task: LoadedTask, *, cache_root: Path | None = None, force: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> PreparedTask:
+    """Prepared data for `task` from the cache, preparing it first on a miss (or when `force`)."""
+    key = preparation_key(task)
+    base = (cache_root or default_cache_root()) / "prepared"
+    final = base / key
+    if not force and (final / _COMPLETE).is_file():
+        files = json.loads((final / _FILES).read_text(encoding="utf-8"))
+        return PreparedTask(key=key, root=final, cache_hit=True, files=files)
+    base.mkdir(parents=True, exist_ok=True)
+    scratch = base / f".tmp-{key[:16]}-{uuid.uuid4().hex}"
+    try:
+        files = prepare_into(task, scratch, timeout_s)
+        (scratch / _FILES).write_text(json.dumps(files, indent=1, sort_keys=True), encoding="utf-8")
+        (scratch / _COMPLETE).write_text(key, encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        # A rename is atomic: readers see either no entry or a complete one, never a half-written folder.
+        scratch.rename(final)
+    except OSError as error:
+        if (final / _COMPLETE).is_file():  # another process finished the same preparation first
+            files = json.loads((final / _FILES).read_text(encoding="utf-8"))
+            return PreparedTask(key=key, root=final, cache_hit=True, files=files)
+        raise PreparationError(f"cannot write the preparation cache at {base}: {error}") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return PreparedTask(key=key, root=final, cache_hit=False, files=files)

@@ -1,0 +1,92 @@
+"""Raw sources into a folder of files: `raw/<source name>.<ext>`, every checksum verified."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import urllib.request
+from pathlib import Path, PurePosixPath
+
+from spec import AnyTask, FileSource, KaggleSource, PackagedSource, Source, UrlSource
+
+from ._errors import PreparationError
+
+DOWNLOAD_TIMEOUT_S = 60
+
+
+def raw_file_name(source: Source) -> str:
+    """The file a source becomes inside raw/: packaged tables are CSV, files keep their suffix."""
+    if isinstance(source, PackagedSource):
+        return f"{source.name}.csv"
+    if isinstance(source, UrlSource):
+        suffix = "".join(PurePosixPath(source.url.split("?", 1)[0]).suffixes[-2:])
+        return f"{source.name}{suffix}"
+    if isinstance(source, FileSource):
+        return f"{source.name}{''.join(PurePosixPath(source.file).suffixes[-2:])}"
+    return source.name
+
+
+def _verify(data: bytes, expected: str | None, what: str, field: tuple[str | int, ...]) -> None:
+    if expected is None:
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise PreparationError(
+            f"{what}: sha256 is {actual} but the manifest pins {expected}; if the change is intended, "
+            f"update the sha256 and bump the task version",
+            field,
+        )
+
+
+def _packaged(source: PackagedSource, field: tuple[str | int, ...]) -> bytes:
+    from runner.datasets import DatasetError, dataset_csv_bytes
+
+    try:
+        data = dataset_csv_bytes(source.dataset)
+    except DatasetError as error:
+        raise PreparationError(f"source {source.name!r}: {error}", (*field, "dataset")) from None
+    _verify(data, source.sha256, f"source {source.name!r} ({source.dataset})", (*field, "sha256"))
+    return data
+
+
+def _download(source: UrlSource, field: tuple[str | int, ...]) -> bytes:
+    try:
+        with urllib.request.urlopen(source.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            data: bytes = response.read()
+    except (OSError, ValueError) as error:
+        raise PreparationError(
+            f"source {source.name!r}: cannot download {source.url}: {error}; without network, put the file in the "
+            f"task folder and use `file:` with the same sha256",
+            (*field, "url"),
+        ) from None
+    _verify(data, source.sha256, f"source {source.name!r} ({source.url})", (*field, "sha256"))
+    return data
+
+
+def materialize_sources(task: AnyTask, manifest_path: Path, raw: Path) -> dict[str, Path]:
+    """Write every source of `task` into `raw/`; returns source name → file."""
+    raw.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for index, source in enumerate(task.sources):
+        field: tuple[str | int, ...] = ("sources", index)
+        target = raw / raw_file_name(source)
+        if isinstance(source, KaggleSource):
+            raise PreparationError(
+                f"source {source.name!r} is Kaggle competition {source.kaggle!r}: it needs Kaggle credentials "
+                f"(~/.kaggle/kaggle.json), network access and acceptance of the competition's rules",
+                (*field, "kaggle"),
+            )
+        if isinstance(source, PackagedSource):
+            target.write_bytes(_packaged(source, field))
+        elif isinstance(source, UrlSource):
+            target.write_bytes(_download(source, field))
+        else:
+            origin = manifest_path.parent / source.file
+            try:
+                data = origin.read_bytes()
+            except OSError as error:
+                raise PreparationError(f"source {source.name!r}: cannot read {origin}: {error}", (*field, "file")) from None
+            _verify(data, source.sha256, f"source {source.name!r} ({source.file})", (*field, "sha256"))
+            shutil.copyfile(origin, target)
+        written[source.name] = target
+    return written

@@ -1,0 +1,55 @@
+"""Execution results cached by task digest, so an unchanged task is not executed again."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from spec import Problem, StrictModel
+
+VALIDATOR_VERSION = "1"
+
+
+class ExecutionRecord(StrictModel):
+    """A passed execution validation of one task digest."""
+
+    schema_version: int = Field(default=1, description="Version of this record format.")
+    digest: str = Field(description="task_digest of the task that was validated.")
+    validator_version: str = Field(description="Version of the execution checks that ran.")
+    checks: list[str] = Field(description="Names of the execution checks that ran.")
+    problems: list[Problem] = Field(description="Warnings they reported (records are only kept without errors).")
+
+
+class ExecutionRecords:
+    """Records under `<cache root>/validation/`."""
+
+    def __init__(self, cache_root: Path | None) -> None:
+        from runner.preparation import default_cache_root
+
+        self.folder = (cache_root or default_cache_root()) / "validation"
+
+    def _path(self, digest: str, checks: list[str]) -> Path:
+        key = hashlib.sha256(f"{digest}\0{VALIDATOR_VERSION}\0{','.join(checks)}".encode()).hexdigest()
+        return self.folder / f"{key}.json"
+
+    def get(self, digest: str, checks: list[str]) -> list[Problem] | None:
+        """The cached problems, or None when this digest was not validated by these checks."""
+        path = self._path(digest, checks)
+        try:
+            record = ExecutionRecord.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError):
+            return None
+        return record.problems if record.digest == digest else None
+
+    def put(self, digest: str, checks: list[str], problems: list[Problem]) -> None:
+        """Store a passed validation atomically (write a temporary file, then rename over)."""
+        record = ExecutionRecord(digest=digest, validator_version=VALIDATOR_VERSION, checks=checks, problems=problems)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(record.model_dump_json(indent=1))
+        Path(temporary).replace(self._path(digest, checks))
