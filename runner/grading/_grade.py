@@ -108,7 +108,7 @@ def check_submission(submission: pd.DataFrame, answers: pd.DataFrame, task: AnyT
 def _numeric_predictions(predictions: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
-    converted = predictions.apply(pd.to_numeric, errors="coerce")
+    converted: pd.DataFrame = predictions.apply(pd.to_numeric, errors="coerce")
     for column in predictions.columns:
         bad = predictions.loc[converted[column].isna(), column].tolist()
         if bad:

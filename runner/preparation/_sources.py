@@ -85,7 +85,9 @@ def materialize_sources(task: AnyTask, manifest_path: Path, raw: Path) -> dict[s
             try:
                 data = origin.read_bytes()
             except OSError as error:
-                raise PreparationError(f"source {source.name!r}: cannot read {origin}: {error}", (*field, "file")) from None
+                raise PreparationError(
+                    f"source {source.name!r}: cannot read {origin}: {error}", (*field, "file")
+                ) from None
             _verify(data, source.sha256, f"source {source.name!r} ({source.file})", (*field, "sha256"))
             shutil.copyfile(origin, target)
         written[source.name] = target
