@@ -41,7 +41,7 @@ def lint(session: nox.Session) -> None:
 def validate(session: nox.Session) -> None:
     """Validate the catalogue; `-- --changed-since REF` checks only tasks changed since REF (pull-request mode)."""
     _install(session)
-    session.run("runner", "validate", "tasks/", *session.posargs)
+    session.run("runner", "validate", "tasks/", "--execute", *session.posargs)
 
 
 @nox.session(python=PYTHON)

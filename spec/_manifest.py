@@ -107,8 +107,11 @@ class ValidationSettings(StrictModel):
 
     @model_validator(mode="after")
     def _reason_for_changes(self) -> ValidationSettings:
+        defaults = type(self).model_fields
         changed = [
-            name for name in ("learnability_min", "learnability_max", "metric_margin") if name in self.model_fields_set
+            name
+            for name in ("learnability_min", "learnability_max", "metric_margin")
+            if getattr(self, name) != defaults[name].default
         ]
         if changed and not self.reason:
             raise ValueError(f"{', '.join(changed)} changed from the default: give a reason")

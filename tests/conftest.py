@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CURATED = REPO / "tasks" / "curated"
+# A frozen copy of the first curated tasks: tests assert exact lines and fields, so they must not follow the live
+# catalogue as it grows. Tests about the live catalogue use REPO / "tasks" explicitly.
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tasks"
+CURATED = FIXTURES / "curated"
 PENGUINS = CURATED / "penguins-species.yaml"
 
 
 @pytest.fixture
 def catalogue(tmp_path: Path) -> Path:
-    """A copy of tasks/curated/ in a temporary folder."""
+    """A copy of the fixture catalogue (tests/fixtures/tasks/curated/) in a temporary folder."""
     root = tmp_path / "tasks"
     shutil.copytree(CURATED, root / "curated", ignore=shutil.ignore_patterns("__pycache__"))
     return root

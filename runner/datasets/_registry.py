@@ -216,7 +216,7 @@ def canonical_frame(frame: object, reference: str = "dataset") -> pd.DataFrame:
     duplicated = sorted({name for name in columns if columns.count(name) > 1})
     if duplicated:
         raise DatasetError(f"dataset {reference!r} has duplicate column names: {', '.join(duplicated)}")
-    frame.columns = pd.Index(columns, dtype=object)
+    frame.columns = pd.Index(columns)
     frame.index = pd.RangeIndex(len(frame))
     return frame
 

@@ -32,7 +32,7 @@ from spec import LoadedTask, format_field_path, parse_manifest
 from spec._yaml import FieldPath
 
 REPO = Path(__file__).resolve().parents[2]
-PENGUINS_BYTES = (REPO / "tasks" / "curated" / "penguins-species.yaml").read_bytes()
+PENGUINS_BYTES = (REPO / "tests" / "fixtures" / "tasks" / "curated" / "penguins-species.yaml").read_bytes()
 MANIFEST = Path("tasks/fuzz/fuzzed-task.yaml")
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO, line_of, replace_in
+from tests.conftest import FIXTURES, REPO, line_of, replace_in
 
 RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 
@@ -99,12 +99,14 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 
 def test_list_filters_by_kind_and_tag() -> None:
-    result = run("list", "--format", "json", "--tag", "problem=regression")
+    result = run("list", "--format", "json", "--tag", "problem=regression", "--tasks-dir", str(FIXTURES))
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == ["diabetes-progression"]
     assert rows[0]["metric"] == "rmse"
-    table = run("list", "--kind", "competition")
+    live = json.loads(run("list", "--format", "json", "--tag", "modality=image").stdout)
+    assert live and all(row["modality"] == "image" for row in live)
+    table = run("list", "--kind", "competition", "--tasks-dir", str(FIXTURES))
     assert table.returncode == 0
     for task_id in ("penguins-species", "wine-cultivar", "diabetes-progression"):
         assert task_id in table.stdout

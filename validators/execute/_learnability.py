@@ -58,7 +58,7 @@ def check_learnability(task: LoadedTask, context: CheckContext) -> Iterator[Prob
     if declared.score is not None and abs(declared.score - score) > max(declared.tolerance, 1e-9 * abs(score)):
         yield task.problem(
             "baseline.score-mismatch",
-            f"the reference solution scores {score:.6g} but the manifest declares {declared.score:.6g} "
+            f"the reference solution scores {score!r} but the manifest declares {declared.score!r} "
             f"(tolerance {declared.tolerance:g}); update the score or fix the solution",
             (*field, "score"),
         )
