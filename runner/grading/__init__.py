@@ -14,6 +14,7 @@ from ._grade import (
     read_answers,
     score_frames,
 )
+from ._perfect import perfect_submission, prediction_kind
 
 __all__ = [
     "ANSWERS_FILE",
@@ -22,6 +23,8 @@ __all__ = [
     "InvalidSubmission",
     "check_submission",
     "grade_submission",
+    "perfect_submission",
+    "prediction_kind",
     "read_answers",
     "score_frames",
 ]

@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from runner.grading import ANSWERS_FILE, GradingError, InvalidSubmission, read_answers, score_frames
+from runner.grading import (
+    ANSWERS_FILE,
+    GradingError,
+    InvalidSubmission,
+    perfect_submission,
+    prediction_kind,
+    read_answers,
+    score_frames,
+)
 from runner.preparation import SAMPLE_FILE, PreparationError, PreparedTask, prepare_task
-from spec import AnyTask, LoadedTask, NamedMetric
+from spec import AnyTask, LoadedTask
 
 from .._registry import CheckContext
 
@@ -53,27 +61,7 @@ class Kit:
 
     def perfect(self) -> pd.DataFrame:
         """The answers in the submission's format: the best submission there can be."""
-        import pandas as pd
-
-        ids = self.answers[self.id_column]
-        if set(self.columns) <= set(self.answers.columns):
-            return self.answers[[self.id_column, *self.columns]].copy()
-        truth = self.answers[self.targets[0]]
-        if self.prediction == "probability":
-            if len(self.columns) == 1:
-                positive = truth.astype(str).isin(["1", "1.0", "True", "true"]).astype(float)
-                return pd.DataFrame({self.id_column: ids, self.columns[0]: positive})
-            labels = truth.astype(str)
-            one_hot = {column: (labels == column).astype(float) for column in self.columns}
-            return pd.DataFrame({self.id_column: ids, **one_hot})
-        if len(self.targets) == len(self.columns):
-            renamed = self.answers[[self.id_column, *self.targets]].copy()
-            renamed.columns = [self.id_column, *self.columns]
-            return renamed
-        raise GradingError(
-            f"cannot build a perfect submission: answers columns {self.targets} do not map onto the submission "
-            f"columns {self.columns}"
-        )
+        return perfect_submission(self.manifest, self.answers)
 
     def shuffled(self, frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         """Predictions moved to other rows (ids stay): right distribution, no information."""
@@ -118,11 +106,7 @@ def _build(task: LoadedTask, context: CheckContext) -> Kit:
         answers = read_answers(prepared.private, id_column)
     except GradingError as error:
         raise PreparationError(str(error), ("prepare",)) from None
-    prediction = "label"
-    if isinstance(manifest.metric, NamedMetric):
-        from runner.metrics import get_metric
-
-        prediction = get_metric(manifest.metric.name).prediction
+    prediction = prediction_kind(manifest)
     targets = [column for column in answers.columns if column != id_column]
     return Kit(task, manifest, prepared, answers, id_column, list(manifest.submission.columns), targets, prediction)
 

@@ -1,0 +1,27 @@
+"""Agents: who attempts a task. Built in: sample, oracle, baseline, command; adding one is one file."""
+
+from . import _builtin
+from ._base import (
+    Agent,
+    AgentContext,
+    AgentOutcome,
+    AgentRefused,
+    AgentStatus,
+    agent,
+    agent_names,
+    get_agent,
+    outcome_of,
+)
+
+__all__ = [
+    "Agent",
+    "AgentContext",
+    "AgentOutcome",
+    "AgentRefused",
+    "AgentStatus",
+    "_builtin",
+    "agent",
+    "agent_names",
+    "get_agent",
+    "outcome_of",
+]

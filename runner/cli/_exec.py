@@ -1,0 +1,146 @@
+"""`runner exec`: run agents on tasks; `runner grade`: grade a submission file directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from runner.agents import AgentRefused, agent_names, get_agent
+from runner.grading import GradingError, grade_submission
+from runner.preparation import PreparationError, prepare_task
+from runner.results import TrialResult
+from runner.sandboxes import backend_names, get_backend
+from runner.trials import RunSettings, TrialRequest, run_batch
+from spec import LoadedTask, TaskNotFoundError, load_task, resolve_task
+
+from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
+
+_STATUS_STYLE = {"ok": "green", "invalid_submission": "yellow", "infra_error": "bold red"}
+
+
+def choose_backend(requested: str) -> str:
+    """`auto` → docker when an engine answers, else local; says which it chose."""
+    if requested != "auto":
+        if requested not in backend_names():
+            raise usage_error(f"--backend {requested!r}: choose auto, {', '.join(backend_names())}")
+        reason = get_backend(requested).availability()
+        if reason is not None:
+            raise usage_error(f"--backend {requested}: {reason}")
+        return requested
+    docker_reason = get_backend("docker").availability() if "docker" in backend_names() else "not installed"
+    chosen = "docker" if docker_reason is None else "local"
+    stderr.print(f"[dim]backend: {chosen}" + (f" (docker: {docker_reason})" if docker_reason else "") + "[/]")
+    return chosen
+
+
+def load_tasks(arguments: list[str], tasks_dir: Path | None) -> list[LoadedTask]:
+    """Resolve and load TASK arguments; any that is missing or invalid is a usage error."""
+    tasks = []
+    for argument in arguments:
+        try:
+            path = resolve_task(argument, tasks_dir)
+        except TaskNotFoundError as error:
+            raise usage_error(str(error)) from None
+        task = load_task(path)
+        if task.manifest is None:
+            first = task.problems[0]
+            raise usage_error(f"{first.where()}: {first.message} (run `runner validate {path}`)")
+        tasks.append(task)
+    return tasks
+
+
+def _summary(results: list[TrialResult]) -> Table:
+    table = Table(title=f"{len(results)} trial(s)")
+    for column in ("trial", "status", "score", "medal", "normalized", "seconds"):
+        table.add_column(column, overflow="fold")
+    for result in sorted(results, key=lambda item: item.trial_id):
+        style = _STATUS_STYLE.get(result.status, "red")
+        table.add_row(
+            escape(result.trial_id), f"[{style}]{result.status}[/]",
+            "" if result.score is None else f"{result.score:.6g}", result.medal or "",
+            "" if result.normalized_score is None else f"{result.normalized_score:.3f}", f"{result.duration_s:.1f}",
+        )  # fmt: skip
+    return table
+
+
+@app.command("exec")
+def exec_(
+    tasks: Annotated[list[str], typer.Argument(help="Manifest paths, task folders or ids.")],
+    agent: Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}.")] = "sample",
+    agent_arg: Annotated[
+        list[str] | None, typer.Option("--agent-arg", help="Argument for the agent (repeatable).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="auto (docker if an engine answers, else local), docker or local.")] = (
+        "auto"
+    ),
+    seeds: Annotated[int, typer.Option(min=1, help="Trials per task, seeds 0..N-1.")] = 1,
+    jobs: Annotated[int, typer.Option(min=1, help="Trials run at once.")] = 1,
+    runs_dir: Annotated[Path, typer.Option(help="Where trial folders and result.json files go.")] = Path("runs"),
+    model: Annotated[str | None, typer.Option(help="Model for agents that use one.")] = None,
+    tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids (default ./tasks or installed).")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache (default ~/.cache/benchsmith).")] = None,
+    validation: Annotated[
+        bool, typer.Option("--validation", help="Validation mode: allows the oracle agent.", hidden=True)
+    ] = False,
+) -> None:
+    """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when any ended in infra_error, 2 on usage."""
+    loaded = load_tasks(tasks, tasks_dir)
+    arguments = tuple(agent_arg or ())
+    try:
+        get_agent(agent).check(arguments, validation=validation)
+    except AgentRefused as error:
+        raise usage_error(str(error)) from None
+    chosen = choose_backend(backend)
+    settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation)
+    requests = [
+        TrialRequest(task, agent, seed=seed, args=arguments, model=model) for task in loaded for seed in range(seeds)
+    ]
+    for task in loaded:
+        try:
+            prepare_task(task, cache_root=cache_dir)
+        except PreparationError as error:
+            stderr.print(f"[bold red]cannot prepare {task.id}:[/] {escape(str(error))}")
+            raise typer.Exit(EXIT_FAILED) from None
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        bar = progress.add_task(f"{agent} on {len(loaded)} task(s)", total=len(requests))
+        report = run_batch(requests, settings, jobs=jobs, on_done=lambda result, how: progress.advance(bar))
+    results = [*report.skipped, *report.results]
+    stdout.print(_summary(results))
+    if report.skipped:
+        stderr.print(f"[dim]{len(report.skipped)} finished trial(s) kept from an earlier run[/]")
+    if report.busy:
+        stderr.print(f"[yellow]{len(report.busy)} trial(s) are running in another runner; left to it[/]")
+    if report.interrupted:
+        stderr.print("[yellow]interrupted: finished trials are kept; run the same command again to resume[/]")
+        raise typer.Exit(130)
+    raise typer.Exit(EXIT_FAILED if report.infra_errors else EXIT_OK)
+
+
+@app.command()
+def grade(
+    submission: Annotated[Path, typer.Argument(help="Submission file to grade.")],
+    task: Annotated[str, typer.Option("--task", help="Manifest path, task folder or id.")],
+    tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache.")] = None,
+) -> None:
+    """Grade a submission file: exit 0 with the score, 1 with the reason it is invalid, 2 on usage errors."""
+    if not submission.is_file():
+        raise usage_error(f"no such file: {submission}")
+    [loaded] = load_tasks([task], tasks_dir)
+    assert loaded.manifest is not None
+    try:
+        prepared = prepare_task(loaded, cache_root=cache_dir)
+        result = grade_submission(loaded.manifest, loaded.path, submission, prepared.private)
+    except (PreparationError, GradingError) as error:
+        stderr.print(f"[bold red]cannot grade:[/] {escape(str(error))}")
+        raise typer.Exit(EXIT_FAILED) from None
+    if not result.valid:
+        stdout.print(f"[yellow]invalid submission:[/] {escape(result.reason or '')}")
+        raise typer.Exit(EXIT_FAILED)
+    print(f"{result.score!r}")

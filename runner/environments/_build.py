@@ -1,0 +1,117 @@
+"""Python environments for sandboxes: wheels downloaded once on the host, installed offline into venvs.
+
+Agents never install from the network: the host builds a wheelhouse (pip can reach PyPI where the runner runs,
+containers often cannot), and each environment is a venv of Debian's /usr/bin/python3 installed from it with
+`--no-index`. Environments and wheelhouses are keyed by the content of their requirements and reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_PYTHON = Path("/usr/bin/python3")
+BASE_PACKAGES = ("numpy", "pandas", "scikit-learn", "scipy")
+_TAIL = 3000
+
+
+class EnvironmentError_(RuntimeError):
+    """An environment could not be built; the message says which step and why."""
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """What a sandbox's Python must provide."""
+
+    packages: tuple[str, ...] = ()
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        """Base packages every agent gets, then the task's own, without repeats, in a stable order."""
+        return tuple(dict.fromkeys((*BASE_PACKAGES, *sorted(self.packages))))
+
+    @property
+    def key(self) -> str:
+        """Content key of the environment."""
+        text = "\n".join(("env-v1", str(SANDBOX_PYTHON), *self.requirements))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def environments_root() -> Path:
+    """`$BENCHSMITH_ENV_DIR`, else /opt/benchsmith/envs (bound at the same path inside sandboxes)."""
+    configured = os.environ.get("BENCHSMITH_ENV_DIR")
+    return Path(configured) if configured else Path("/opt/benchsmith/envs")
+
+
+def _run(command: list[str], what: str, timeout_s: float = 1800) -> None:
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise EnvironmentError_(f"{what}: no result within {timeout_s:g} s") from None
+    except OSError as error:
+        raise EnvironmentError_(f"{what}: {error}") from None
+    if completed.returncode != 0:
+        raise EnvironmentError_(f"{what} failed:\n{(completed.stdout + completed.stderr).strip()[-_TAIL:]}")
+
+
+def ensure_wheelhouse(spec: EnvironmentSpec, root: Path | None = None) -> Path:
+    """A folder of wheels for `spec.requirements` (and their dependencies), downloaded once."""
+    folder = (root or environments_root()) / "wheelhouses" / spec.key
+    if (folder / ".complete").is_file():
+        return folder
+    scratch = folder.with_name(f".tmp-{spec.key}-{uuid.uuid4().hex[:8]}")
+    scratch.mkdir(parents=True)
+    try:
+        _run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(scratch),
+             *spec.requirements],
+            f"downloading wheels for {', '.join(spec.requirements)}",
+        )  # fmt: skip
+        (scratch / ".complete").write_text("\n".join(spec.requirements))
+        shutil.rmtree(folder, ignore_errors=True)
+        scratch.rename(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+def ensure_environment(spec: EnvironmentSpec, root: Path | None = None) -> Path:
+    """A venv of the sandbox Python with `spec`'s packages, built offline from the wheelhouse; reused by key."""
+    base = root or environments_root()
+    folder = base / spec.key
+    if (folder / ".complete").is_file():
+        return folder
+    if not SANDBOX_PYTHON.is_file():
+        raise EnvironmentError_(f"{SANDBOX_PYTHON} is missing: install Debian's python3 and python3-venv")
+    wheels = ensure_wheelhouse(spec, base)
+    # Built in place (venvs do not survive a move: their scripts name their own path); `.complete` marks done.
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _run([str(SANDBOX_PYTHON), "-m", "venv", str(folder)], f"creating a venv at {folder}")
+    _run(
+        [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(wheels),
+         *spec.requirements],
+        f"installing {', '.join(spec.requirements)} into {folder}",
+    )  # fmt: skip
+    for path in (base, folder):
+        path.chmod(0o755)
+    (folder / ".complete").write_text("\n".join(spec.requirements))
+    return folder
+
+
+def installed_versions(environment: Path) -> dict[str, str]:
+    """Package versions installed in an environment, for a trial's lock."""
+    versions = {}
+    for record in (environment / "lib").glob("python3*/site-packages/*.dist-info/METADATA"):
+        fields = dict(
+            line.split(": ", 1) for line in record.read_text(errors="replace").splitlines()[:20] if ": " in line
+        )
+        if "Name" in fields and "Version" in fields:
+            versions[fields["Name"].lower()] = fields["Version"]
+    return dict(sorted(versions.items()))

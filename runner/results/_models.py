@@ -1,0 +1,108 @@
+"""The record of one trial, written as result.json beside its logs and submission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from spec import StrictModel
+
+RESULT_SCHEMA_VERSION = 1
+
+TrialStatus = Literal["ok", "invalid_submission", "rule_violation", "agent_error", "timeout", "oom", "infra_error"]
+"""ok: graded; invalid_submission: graded invalid; rule_violation: broke a task rule; agent_error: the agent
+failed; timeout / oom: a limit was hit; infra_error: benchsmith or the sandbox failed (retried on resume)."""
+
+
+class Usage(StrictModel):
+    """What a trial consumed from model providers."""
+
+    input_tokens: int = Field(default=0, ge=0, description="Prompt tokens over all model calls.")
+    output_tokens: int = Field(default=0, ge=0, description="Completion tokens over all model calls.")
+    calls: int = Field(default=0, ge=0, description="Model calls made.")
+    cost_usd: float | None = Field(
+        default=0.0, ge=0, description="Cost in US dollars; null when a price is unknown for some call."
+    )
+
+
+class Thresholds(StrictModel):
+    """Leaderboard scores a medal needs, as computed for this trial's task."""
+
+    gold: float | None = Field(default=None, description="Score at the gold position.")
+    silver: float | None = Field(default=None, description="Score at the silver position.")
+    bronze: float | None = Field(default=None, description="Score at the bronze position.")
+    median: float | None = Field(default=None, description="Median leaderboard score.")
+    leaderboard_size: int = Field(default=0, ge=0, description="Entries on the leaderboard.")
+
+
+class CompetitionDetails(StrictModel):
+    """Details of a competition trial."""
+
+    kind: Literal["competition"] = Field(default="competition", description="Task kind.")
+    submission_file: str | None = Field(default=None, description="Submission kept beside result.json.")
+
+
+class ResearchDetails(StrictModel):
+    """Details of a research trial (filled by the research-task runner)."""
+
+    kind: Literal["research"] = Field(default="research", description="Task kind.")
+    baseline_score: float | None = Field(default=None, description="The task's baseline score.")
+    dev_score: float | None = Field(default=None, description="Last score on the dev split, if reported.")
+
+
+class SpeedrunDetails(StrictModel):
+    """Details of a speedrun trial (filled by the speedrun runner)."""
+
+    kind: Literal["speedrun"] = Field(default="speedrun", description="Task kind.")
+    record: str | None = Field(default=None, description="Record the agent started from.")
+    hint_level: int | None = Field(default=None, ge=0, le=3, description="Hint level given.")
+    time_s: float | None = Field(default=None, description="Measured time to reach the target.")
+    fsr: float | None = Field(default=None, description="Fraction of the speed-up to the next record recovered.")
+
+
+TrialDetails = Annotated[CompetitionDetails | ResearchDetails | SpeedrunDetails, Field(discriminator="kind")]
+
+
+class Lock(StrictModel):
+    """What ran, so a result can be reproduced or explained."""
+
+    backend: str = Field(description="Sandbox backend that ran the agent.")
+    image_id: str | None = Field(default=None, description="Docker image id, for the docker backend.")
+    python: str | None = Field(default=None, description="Python version in the sandbox.")
+    packages: dict[str, str] = Field(default_factory=dict, description="Package versions the task asked for.")
+    benchsmith: str = Field(description="benchsmith version that ran the trial.")
+
+
+class TrialResult(StrictModel):
+    """One trial: one agent on one task with one seed, graded outside the agent's sandbox."""
+
+    schema_version: Literal[1] = Field(default=1, description="Version of this record format.")
+    trial_id: str = Field(description="Deterministic key: `<task>@<digest12>/<agent label>/seed-<n>`.")
+    task_id: str = Field(description="Task id.")
+    task_version: str = Field(description="Task version.")
+    task_digest: str = Field(description="task_digest of the task as run; results of other digests never pool.")
+    kind: Literal["competition", "research", "speedrun"] = Field(description="Task kind.")
+    agent: str = Field(description="Agent name in the registry.")
+    agent_label: str = Field(description="Agent, model and a hash of its arguments, as in the trial folder.")
+    model: str | None = Field(default=None, description="Model the agent used, if any.")
+    seed: int = Field(ge=0, description="Seed of this trial.")
+    backend: str = Field(description="Sandbox backend: docker or local.")
+    status: TrialStatus = Field(description="How the trial ended.")
+    reason: str | None = Field(default=None, description="Why, when the status is not ok.")
+    attempts: int = Field(default=1, ge=1, description="Attempts made (infrastructure errors are retried).")
+    score: float | None = Field(default=None, description="Metric score of the submission; null unless graded.")
+    higher_is_better: bool = Field(description="Direction of the score.")
+    medal: Literal["gold", "silver", "bronze"] | None = Field(default=None, description="Best medal earned.")
+    above_median: bool = Field(default=False, description="Strictly better than the leaderboard median.")
+    percentile: float | None = Field(default=None, ge=0, le=1, description="Share of leaderboard entries beaten.")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="Medal thresholds used.")
+    normalized_score: float | None = Field(
+        default=None, description="0 at the trivial baseline, 1 at the leaderboard top (or perfect score)."
+    )
+    started_at: datetime = Field(description="When the trial started (UTC).")
+    duration_s: float = Field(ge=0, description="Wall-clock seconds of the whole trial.")
+    usage: Usage = Field(default_factory=Usage, description="Model usage.")
+    details: TrialDetails = Field(description="Kind-specific details.")
+    lock: Lock = Field(description="What ran.")

@@ -1,0 +1,166 @@
+"""What every sandbox backend offers: run commands for one trial, isolated, within the trial's limits.
+
+The workspace contract is the same on every backend. Inside the sandbox:
+
+| path | access | holds |
+|---|---|---|
+| `/task` | read-only | `description.md`, `validate_submission.py` (format check, no answers) |
+| `/data` | read-only | the task's public data |
+| `/workspace/code` | read-write | the agent's code and scratch files |
+| `/workspace/submission` | read-write | where the submission file goes |
+
+and the environment names them: BENCHSMITH_DATA, BENCHSMITH_SUBMISSION (the submission file path),
+BENCHSMITH_WORKDIR (code folder), BENCHSMITH_DESCRIPTION, BENCHSMITH_TIME_LIMIT_S, BENCHSMITH_VALIDATE (a command
+that checks the submission's format). Private answers, the data cache, other trials and the runner's files and
+environment are never inside.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+TASK_DIR = "/task"
+DATA_DIR = "/data"
+CODE_DIR = "/workspace/code"
+SUBMISSION_DIR = "/workspace/submission"
+GpuPolicy = Literal["none", "optional", "required"]
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (an infrastructure error, retried): not the agent's fault."""
+
+
+class SandboxUnavailable(SandboxError):
+    """A backend cannot run here; the message says what is missing and how to get it."""
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Everything a backend needs to start the sandbox of one trial."""
+
+    trial_id: str
+    task_dir: Path
+    data_dir: Path
+    code_dir: Path
+    submission_dir: Path
+    submission_file: str
+    packages: tuple[str, ...] = ()
+    python: str = "3.11"
+    cpus: float = 2.0
+    memory_gb: float = 4.0
+    pids: int = 512
+    network: bool = False
+    gpu: GpuPolicy = "none"
+    gpus: int = 0
+    time_limit_s: float = 1800.0
+    env: dict[str, str] = field(default_factory=dict)
+
+    def contract_environment(self) -> dict[str, str]:
+        """The variables of the workspace contract, as the sandbox sees them."""
+        return {
+            "BENCHSMITH_DATA": DATA_DIR,
+            "BENCHSMITH_SUBMISSION": f"{SUBMISSION_DIR}/{self.submission_file}",
+            "BENCHSMITH_WORKDIR": CODE_DIR,
+            "BENCHSMITH_DESCRIPTION": f"{TASK_DIR}/description.md",
+            "BENCHSMITH_TIME_LIMIT_S": f"{self.time_limit_s:g}",
+            "BENCHSMITH_VALIDATE": f"python {TASK_DIR}/validate_submission.py",
+            "HOME": CODE_DIR,
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            **self.env,
+        }
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """How one command in the sandbox ended."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    duration_s: float
+    timed_out: bool = False
+    oom: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Exited 0 within its limits."""
+        return self.exit_code == 0 and not self.timed_out and not self.oom
+
+
+class Sandbox(ABC):
+    """A started sandbox for one trial; commands run inside it until it is closed."""
+
+    spec: SandboxSpec
+
+    @abstractmethod
+    def run(self, command: Sequence[str], *, timeout_s: float | None = None, stdin: str | None = None) -> ExecResult:
+        """Run a command inside; stops it at `timeout_s` (default: what is left of the trial's time limit)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop everything still running and release the sandbox's resources."""
+
+    def describe(self) -> dict[str, str]:
+        """What ran, for the result's lock (image id, python version)."""
+        return {}
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class SandboxBackend(ABC):
+    """A way to make sandboxes (local bubblewrap, docker)."""
+
+    name: str
+
+    @abstractmethod
+    def availability(self) -> str | None:
+        """None when this backend works here, else why not (and what to install or start)."""
+
+    @abstractmethod
+    def open(self, spec: SandboxSpec) -> Sandbox:
+        """Start a sandbox for `spec`; raises SandboxUnavailable or SandboxError."""
+
+    def reap(self) -> int:
+        """Remove what a killed runner left behind (containers, cgroups); returns how many."""
+        return 0
+
+
+_BACKENDS: dict[str, type[SandboxBackend]] = {}
+
+
+def sandbox_backend(name: str) -> Callable[[type[SandboxBackend]], type[SandboxBackend]]:
+    """Register a backend class under `name`; adding a backend is one file."""
+
+    def register(cls: type[SandboxBackend]) -> type[SandboxBackend]:
+        if name in _BACKENDS:
+            raise ValueError(f"sandbox backend {name!r} is registered twice")
+        cls.name = name
+        _BACKENDS[name] = cls
+        return cls
+
+    return register
+
+
+def backend_names() -> list[str]:
+    """Registered backend names."""
+    return sorted(_BACKENDS)
+
+
+def get_backend(name: str) -> SandboxBackend:
+    """An instance of the named backend."""
+    try:
+        return _BACKENDS[name]()
+    except KeyError:
+        raise SandboxUnavailable(f"no sandbox backend {name!r}; choose one of {', '.join(backend_names())}") from None
