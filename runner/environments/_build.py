@@ -11,7 +11,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,7 @@ def ensure_wheelhouse(spec: EnvironmentSpec, root: Path | None = None) -> Path:
     scratch.mkdir(parents=True)
     try:
         _run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(scratch),
+            [str(SANDBOX_PYTHON), "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(scratch),
              *spec.requirements],
             f"downloading wheels for {', '.join(spec.requirements)}",
         )  # fmt: skip

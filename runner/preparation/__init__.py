@@ -4,7 +4,15 @@ Declarative splits run in-process; prepare scripts and entry points run in a chi
 """
 
 from ._errors import PreparationError
-from ._prepare import PREPARER_VERSION, PreparedTask, default_cache_root, preparation_key, prepare_into, prepare_task
+from ._prepare import (
+    PREPARER_VERSION,
+    PreparedTask,
+    default_cache_root,
+    preparation_key,
+    prepare_into,
+    prepare_task,
+    prune_prepared,
+)
 from ._script import DEFAULT_TIMEOUT_S, run_prepare_code
 from ._sources import materialize_sources, raw_file_name
 from ._split import SAMPLE_FILE, TEST_FILE, TRAIN_FILE, prepare_split, sample_predictions, write_csv
@@ -23,6 +31,7 @@ __all__ = [
     "prepare_into",
     "prepare_split",
     "prepare_task",
+    "prune_prepared",
     "raw_file_name",
     "run_prepare_code",
     "sample_predictions",

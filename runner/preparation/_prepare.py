@@ -124,3 +124,17 @@ def prepare_task(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return PreparedTask(key=key, root=final, cache_hit=False, files=files)
+
+
+def prune_prepared(keep: set[str], *, cache_root: Path | None = None, everything: bool = False) -> list[Path]:
+    """Remove prepared entries whose key is not in `keep` (all with `everything`), and unfinished scratch folders."""
+    base = (cache_root or default_cache_root()) / "prepared"
+    removed: list[Path] = []
+    if not base.is_dir():
+        return removed
+    for entry in sorted(base.iterdir()):
+        unfinished = entry.name.startswith(".tmp-")
+        if entry.is_dir() and (everything or unfinished or entry.name not in keep):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed

@@ -136,6 +136,7 @@ class LocalSandbox(Sandbox):
         self.spec = spec
         self.environment = environment
         self.isolated = shutil.which("bwrap") is not None
+        self.closed = False
         self.deadline = time.monotonic() + spec.time_limit_s
         self.name = hashlib.sha256(f"{spec.trial_id}\0{os.getpid()}\0{time.time_ns()}".encode()).hexdigest()[:16]
         self.cgroups = _Cgroups(self.name, spec) if self.isolated else None
@@ -214,6 +215,8 @@ class LocalSandbox(Sandbox):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     def run(self, command: Sequence[str], *, timeout_s: float | None = None, stdin: str | None = None) -> ExecResult:
+        if self.closed:
+            raise SandboxError("the sandbox is closed")
         remaining = self.deadline - time.monotonic()
         limit = max(0.0, min(timeout_s, remaining) if timeout_s is not None else remaining)
         env = self._environment()
@@ -257,6 +260,7 @@ class LocalSandbox(Sandbox):
             self.cgroups.kill_all()
 
     def close(self) -> None:
+        self.closed = True
         if self.cgroups is not None:
             self.cgroups.remove()
 

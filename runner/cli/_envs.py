@@ -1,0 +1,41 @@
+"""`runner envs build`: build the sandbox Python environments tasks need, ahead of time (downloads happen here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, environments_root
+from spec import default_tasks_dir, iter_manifests, load_task
+
+from ._app import EXIT_FAILED, app, stderr, stdout
+
+envs = typer.Typer(help="Sandbox Python environments (local backend), built offline from a wheelhouse.")
+app.add_typer(envs, name="envs")
+
+
+@envs.command("build")
+def build(
+    tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue whose environments to build.")] = None,
+) -> None:
+    """Build the base environment and one per distinct `environment.packages` of the catalogue."""
+    base = EnvironmentSpec()
+    specs = {base.key: base}
+    root = tasks_dir or default_tasks_dir()
+    if root is not None:
+        for path in iter_manifests(root):
+            task = load_task(path)
+            if task.manifest is not None:
+                spec = EnvironmentSpec(tuple(task.manifest.environment.packages))
+                specs.setdefault(spec.key, spec)
+    for spec in specs.values():
+        try:
+            folder = ensure_environment(spec)
+        except EnvironmentError_ as error:
+            stderr.print(f"[bold red]cannot build[/] {', '.join(spec.requirements)}: {escape(str(error))}")
+            raise typer.Exit(EXIT_FAILED) from None
+        stdout.print(f"ready: {folder} ({', '.join(spec.requirements)})", highlight=False)
+    stdout.print(f"{len(specs)} environment(s) under {environments_root()}")

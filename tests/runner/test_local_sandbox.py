@@ -1,0 +1,123 @@
+"""The local backend contains canary agents: no answers, no network, memory and time limits, fork bombs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.sandboxes import SandboxSpec, get_backend
+from runner.sandboxes._local import LocalSandbox
+
+
+@pytest.fixture(autouse=True)
+def _needs_bwrap() -> None:
+    if shutil.which("bwrap") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("bubblewrap is missing: .ci/run must install it (apt-get install bubblewrap)")
+        pytest.skip("bubblewrap is not installed")
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> SandboxSpec:
+    folders = {name: tmp_path / name for name in ("task", "data", "code", "submission")}
+    for folder in folders.values():
+        folder.mkdir()
+    (folders["data"] / "train.csv").write_text("id,x,y\n1,2,3\n")
+    return SandboxSpec(
+        trial_id="canary", task_dir=folders["task"], data_dir=folders["data"], code_dir=folders["code"],
+        submission_dir=folders["submission"], submission_file="submission.csv", memory_gb=0.25, pids=64,
+        time_limit_s=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def sandbox(spec: SandboxSpec) -> Iterator[LocalSandbox]:
+    opened = get_backend("local").open(spec)
+    assert isinstance(opened, LocalSandbox)
+    yield opened
+    opened.close()
+
+
+def _python(sandbox: LocalSandbox, code: str, timeout_s: float = 30):  # type: ignore[no-untyped-def]
+    return sandbox.run(["python", "-c", code], timeout_s=timeout_s)
+
+
+def test_workspace_contract(sandbox: LocalSandbox) -> None:
+    result = _python(
+        sandbox,
+        "import os, pandas, sklearn\n"
+        "print(os.getuid(), open(os.environ['BENCHSMITH_DATA'] + '/train.csv').read().splitlines()[1])\n"
+        "open(os.environ['BENCHSMITH_SUBMISSION'], 'w').write('id,y\\n1,3\\n')\n"
+        "try:\n    open('/data/new.csv', 'w')\nexcept OSError as error:\n    print('read-only', error.errno)\n",
+    )
+    assert result.ok, result.stderr
+    uid, row, *rest = result.stdout.split()
+    assert uid != "0" and row == "1,2,3" and rest[0] == "read-only"
+    assert (sandbox.spec.submission_dir / "submission.csv").read_text() == "id,y\n1,3\n"
+
+
+def test_answers_elsewhere_on_the_host_are_not_found(sandbox: LocalSandbox, tmp_path: Path) -> None:
+    secret = tmp_path / "cache" / "private"
+    secret.mkdir(parents=True)
+    (secret / "answers.csv").write_text("id,y\n1,42\n")
+    result = _python(
+        sandbox,
+        "import os\nfound = []\n"
+        "for root, dirs, files in os.walk('/'):\n"
+        "    if root.startswith(('/proc', '/sys')):\n        continue\n"
+        "    found += [os.path.join(root, f) for f in files if f == 'answers.csv']\n"
+        "print(found)\n",
+        timeout_s=60,
+    )
+    assert result.ok, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_no_connection_to_a_server_on_the_host_loopback(sandbox: LocalSandbox) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted: list[object] = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    result = _python(
+        sandbox,
+        f"import socket\ns = socket.socket()\ns.settimeout(3)\ntry:\n    s.connect(('127.0.0.1', {port}))\n"
+        "    print('connected')\nexcept OSError as error:\n    print('refused', error)\n",
+    )
+    server.close()
+    assert "refused" in result.stdout and not accepted
+
+
+def test_unbounded_memory_is_oom(sandbox: LocalSandbox) -> None:
+    result = _python(sandbox, "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))\n")
+    assert result.oom and not result.ok
+
+
+def test_sleeping_past_the_limit_is_a_timeout(sandbox: LocalSandbox) -> None:
+    started = time.monotonic()
+    result = sandbox.run(["sleep", "30"], timeout_s=1)
+    assert result.timed_out and time.monotonic() - started < 10
+
+
+def test_fork_bomb_is_contained(sandbox: LocalSandbox) -> None:
+    result = _python(
+        sandbox,
+        "import os, time\ncount = 0\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(30)\n"
+        "            os._exit(0)\n        count += 1\n    except OSError:\n        print('stopped at', count)\n"
+        "        break\n",
+        timeout_s=20,
+    )
+    assert "stopped at" in result.stdout
+    assert int(result.stdout.split()[-1]) < 64
+    # Closing kills the sleeping children; the runner is unharmed and starts the next sandbox as usual.
+    sandbox.close()
+    with get_backend("local").open(sandbox.spec) as fresh:
+        assert fresh.run(["true"], timeout_s=5).exit_code == 0
