@@ -7,11 +7,14 @@ containers often cannot), and each environment is a venv of Debian's /usr/bin/py
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,9 +62,25 @@ def _run(command: list[str], what: str, timeout_s: float = 1800) -> None:
         raise EnvironmentError_(f"{what} failed:\n{(completed.stdout + completed.stderr).strip()[-_TAIL:]}")
 
 
+@contextmanager
+def _building(base: Path, key: str) -> Iterator[None]:
+    """One builder per key at a time, across threads and processes (the loser then finds it built)."""
+    base.mkdir(parents=True, exist_ok=True)
+    with (base / f".{key}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_wheelhouse(spec: EnvironmentSpec, root: Path | None = None) -> Path:
     """A folder of wheels for `spec.requirements` (and their dependencies), downloaded once."""
     folder = (root or environments_root()) / "wheelhouses" / spec.key
+    if (folder / ".complete").is_file():
+        return folder
+    with _building(folder.parent, spec.key):
+        return _build_wheelhouse(spec, folder)
+
+
+def _build_wheelhouse(spec: EnvironmentSpec, folder: Path) -> Path:
     if (folder / ".complete").is_file():
         return folder
     scratch = folder.with_name(f".tmp-{spec.key}-{uuid.uuid4().hex[:8]}")
@@ -84,6 +103,13 @@ def ensure_environment(spec: EnvironmentSpec, root: Path | None = None) -> Path:
     """A venv of the sandbox Python with `spec`'s packages, built offline from the wheelhouse; reused by key."""
     base = root or environments_root()
     folder = base / spec.key
+    if (folder / ".complete").is_file():
+        return folder
+    with _building(base, spec.key):
+        return _build_environment(spec, base, folder)
+
+
+def _build_environment(spec: EnvironmentSpec, base: Path, folder: Path) -> Path:
     if (folder / ".complete").is_file():
         return folder
     if not SANDBOX_PYTHON.is_file():

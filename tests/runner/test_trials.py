@@ -127,3 +127,30 @@ def test_killed_runner_resumes_and_runs_every_trial_exactly_once(tmp_path: Path)
         if result.trial_id in first:
             assert result.started_at == first[result.trial_id], "a finished trial ran again"
     assert not list((tmp_path / "runs").rglob(".result.json.*.tmp")), "a partial write was left behind"
+
+
+def test_grade_command(tmp_path: Path) -> None:
+    base = [*RUNNER, "grade", "--task", str(MANIFEST), "--cache-dir", str(tmp_path / "cache")]
+    run = lambda *a: subprocess.run([*base, *a], capture_output=True, text=True, cwd=REPO, timeout=120)  # noqa: E731
+    completed = _exec(tmp_path, "--agent", "sample")
+    assert completed.returncode == 0, completed.stderr
+    submission = next((tmp_path / "runs").rglob("submission.csv"))
+    valid = run(str(submission))
+    assert valid.returncode == 0 and float(valid.stdout.strip()) == _results(tmp_path)[0].score
+    broken = tmp_path / "broken.csv"
+    broken.write_text("id,species\n")
+    invalid = run(str(broken))
+    assert invalid.returncode == 1 and "no prediction" in invalid.stdout
+    assert run(str(tmp_path / "missing.csv")).returncode == 2
+
+
+def test_runner_secrets_never_reach_the_sandbox(tmp_path: Path) -> None:
+    os.environ["OPENAI_API_KEY"] = "sk-test-should-not-leak"
+    try:
+        result = _trial(tmp_path, f'env > "$BENCHSMITH_WORKDIR/env.txt"; {SUBMIT_SAMPLE}')
+    finally:
+        del os.environ["OPENAI_API_KEY"]
+    assert result.status == "ok"
+    dumped = next((tmp_path / "runs").rglob("env.txt")).read_text()
+    assert "sk-test-should-not-leak" not in dumped and "BENCHSMITH_DATA=/data" in dumped
+    assert "sk-test" not in (tmp_path / "runs" / result.trial_id / "result.json").read_text()
