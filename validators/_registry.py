@@ -49,6 +49,8 @@ class CatalogueCheck:
 
 
 _TASK_CHECKS: dict[str, TaskCheck] = {}
+ENGINE_CODES = ("validator.check-crashed",)
+"""Codes the validation engine itself reports, beside those of the checks."""
 _CATALOGUE_CHECKS: dict[str, CatalogueCheck] = {}
 
 

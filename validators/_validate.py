@@ -10,7 +10,7 @@ from spec import LoadedTask, Problem, find_manifests, has_errors, load_task, tas
 
 from . import execute, static
 from ._records import ExecutionRecords
-from ._registry import CheckContext, Layer, catalogue_checks, task_checks
+from ._registry import CheckContext, Layer, TaskCheck, catalogue_checks, task_checks
 from ._report import TaskReport, ValidationReport
 
 
@@ -20,11 +20,20 @@ def _run_task_checks(task: LoadedTask, context: CheckContext, layers: Sequence[L
         return problems
     if "static" in layers:
         for check in task_checks("static"):
-            problems.extend(check.run(task, context))
+            problems.extend(_guarded(check, task, context))
     if "execute" in layers and not has_errors(problems):
         # Running a task whose files are already known broken would only repeat those errors less clearly.
         problems.extend(_execution_problems(task, context))
     return problems
+
+
+def _guarded(check: TaskCheck, task: LoadedTask, context: CheckContext) -> list[Problem]:
+    """A check's problems; a check that crashes becomes a located problem, so one bug never hides the rest."""
+    try:
+        return list(check.run(task, context))
+    except Exception as error:
+        message = f"the {check.name} check crashed ({type(error).__name__}: {error}); please report this bug"
+        return [task.problem("validator.check-crashed", message)]
 
 
 def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem]:
@@ -34,7 +43,7 @@ def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem
     cached = record.get(digest, [check.name for check in checks])
     if cached is not None:
         return cached
-    problems = [problem for check in checks for problem in check.run(task, context)]
+    problems = [problem for check in checks for problem in _guarded(check, task, context)]
     if not has_errors(problems):
         record.put(digest, [check.name for check in checks], problems)
     return problems

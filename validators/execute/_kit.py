@@ -26,7 +26,7 @@ from .._registry import CheckContext
 if TYPE_CHECKING:
     import pandas as pd
 
-_KITS: OrderedDict[tuple[Path, str], Kit | PreparationError] = OrderedDict()
+_KITS: OrderedDict[tuple[Path, str, Path | None], Kit | PreparationError] = OrderedDict()
 _KEEP = 16
 
 
@@ -116,7 +116,7 @@ def kit_for(task: LoadedTask, context: CheckContext) -> Kit | PreparationError:
     from runner.preparation import preparation_key
 
     try:
-        key = (task.path.resolve(), preparation_key(task))
+        key = (task.path.resolve(), preparation_key(task), context.cache_root)
     except PreparationError as error:
         return error
     if key not in _KITS:
