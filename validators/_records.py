@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -47,9 +45,7 @@ class ExecutionRecords:
 
     def put(self, digest: str, checks: list[str], problems: list[Problem]) -> None:
         """Store a passed validation atomically (write a temporary file, then rename over)."""
+        from runner.results import write_atomic
+
         record = ExecutionRecord(digest=digest, validator_version=VALIDATOR_VERSION, checks=checks, problems=problems)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(record.model_dump_json(indent=1))
-        Path(temporary).replace(self._path(digest, checks))
+        write_atomic(self._path(digest, checks), record.model_dump_json(indent=1))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from runner.metrics import label_text
 from spec import AnyTask, NamedMetric
 
 from ._solvers import ProblemKind
@@ -58,17 +59,6 @@ class Problem:
     def target(self) -> str:
         """The target column of a single-target problem (the first of several otherwise)."""
         return self.targets[0]
-
-
-def label_text(value: object) -> str:
-    """A label as text, the way the metrics match class labels to probability column names."""
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _read(path: Path, id_column: str) -> pd.DataFrame:

@@ -25,8 +25,10 @@ import sklearn.svm
 import sklearn.tree
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from runner.metrics import label_text
+
 from ._features import FeaturePlan, make_preprocessor
-from ._problem import Prediction, label_text
+from ._problem import Prediction
 from ._solvers import CLASSIFICATION_SOLVERS, REGRESSION_SOLVERS, SEED, ProblemKind, Solver, make_estimator
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ Importing this package registers every built-in metric.
 """
 
 from . import _classification, _correlation, _multilabel, _ranking, _regression
+from ._inputs import label_text
 from ._registry import (
     METRIC_NAME_PATTERN,
     Metric,
@@ -31,6 +32,7 @@ __all__ = [
     "PredictionKind",
     "UnknownMetricError",
     "get_metric",
+    "label_text",
     "metric",
     "metric_names",
 ]
