@@ -101,6 +101,9 @@ class TrialResult(StrictModel):
     normalized_score: float | None = Field(
         default=None, description="0 at the trivial baseline, 1 at the leaderboard top (or perfect score)."
     )
+    trivial_score: float | None = Field(
+        default=None, description="The task's trivial baseline (declared, else the sample submission's score)."
+    )
     started_at: datetime = Field(description="When the trial started (UTC).")
     duration_s: float = Field(ge=0, description="Wall-clock seconds of the whole trial.")
     usage: Usage = Field(default_factory=Usage, description="Model usage.")

@@ -139,6 +139,7 @@ def _grade_and_score(request: TrialRequest, prepared: PreparedTask, submission: 
         ),
     }  # fmt: skip
     trivial, best = _trivial_score(task, manifest_path, prepared), _best_score(task, board)
+    fields["trivial_score"] = trivial
     if trivial is not None and best is not None and best != trivial:
         try:
             fields["normalized_score"] = normalized_score(grade.score, trivial, best, task.metric.higher_is_better)

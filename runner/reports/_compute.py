@@ -1,0 +1,443 @@
+"""The numbers of a report: per-agent summary, Elo, AUP, FSR, pairwise outcomes and the per-task table.
+
+Everything is computed per task unit (`task` column of the trials table: a task_id at one digest), so results
+of different digests of a task are never pooled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import get_args
+
+import numpy as np
+import pandas as pd
+
+from runner.scoring import AupMode, aup_table, bootstrap_ratings, fsr_summary, pairwise_matches, performance_profile
+
+from ._load import TRIAL_COLUMNS
+
+__all__ = [
+    "AUP_MODES",
+    "SAMPLE_AGENT",
+    "AupSection",
+    "EloSection",
+    "Report",
+    "ReportError",
+    "build_report",
+]
+
+AUP_MODES: tuple[AupMode, ...] = get_args(AupMode)
+SAMPLE_AGENT = "sample"
+"""The registry agent whose mean score on a task is that task's AUP baseline."""
+_MEDAL_RANK = {"bronze": 1, "silver": 2, "gold": 3}
+_AGENT_COLUMNS = [
+    "trials", "valid", "valid_pct", "any_medal_pct", "gold_pct", "above_median_pct", "mean_normalized",
+    "elo", "elo_lower", "elo_upper", *(f"aup_{mode}" for mode in AUP_MODES),
+]  # fmt: skip
+_FSR_COLUMNS = ["agent", "hint_level", "n", "mean", "median", "iqm", "ci_lower", "ci_upper"]
+_PAIRWISE_COLUMNS = ["agent", "opponent", "wins", "ties", "losses", "games", "win_share"]
+_PER_TASK_COLUMNS = [
+    "task", "agent", "trials", "valid", "mean_score", "best_medal", "medals", "mean_normalized",
+]  # fmt: skip
+_TASK_COLUMNS = [
+    "task", "task_id", "task_digest", "kind", "higher_is_better", "trials", "agents", "baseline", "baseline_source",
+]  # fmt: skip
+
+
+class ReportError(ValueError):
+    """The trials cannot make a report (no trials, or a table that lacks the trials columns)."""
+
+
+@dataclass
+class EloSection:
+    """Bradley-Terry Elo with 95% bootstrap intervals over tasks, or why there is none."""
+
+    ratings: pd.DataFrame
+    """Indexed by agent, columns rating, lower, upper; empty when `reason` is set."""
+    reason: str | None
+    rounds: int
+    seed: int
+
+    @property
+    def available(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class AupSection:
+    """AUP of one mode with its floor and maximum, or why there is none."""
+
+    mode: AupMode
+    table: pd.DataFrame
+    """Indexed by agent, columns aup, floor, maximum; empty when `reason` is set."""
+    profile: pd.DataFrame | None
+    """Performance profiles (index tau, one column per agent), for plotting."""
+    reason: str | None
+    tasks: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class Report:
+    """Everything a report shows; the renderers (text, json, csv, html) only format it."""
+
+    runs_dir: Path | None
+    trials: pd.DataFrame
+    tasks: pd.DataFrame
+    agents: pd.DataFrame
+    elo: EloSection
+    aup: dict[str, AupSection]
+    fsr: pd.DataFrame
+    pairwise: pd.DataFrame
+    win_share: pd.DataFrame
+    per_task: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+
+
+def _valid_scores(trials: pd.DataFrame) -> pd.Series:
+    """Each trial's score where the trial is valid, else NaN."""
+    score: pd.Series = trials["score"].astype("float64")
+    return score.where(trials["valid"].astype(bool))
+
+
+def _percent(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (100.0 * part.astype("float64") / whole.astype("float64")).astype("float64")
+
+
+def _agent_table(trials: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "agent": trials["agent_label"],
+            "trial": 1,
+            "valid": trials["valid"].astype(int),
+            "medal": trials["medal"].notna().astype(int),
+            "gold": (trials["medal"] == "gold").astype(int),
+            "above": trials["above_median"].astype(int),
+            "normalized": trials["normalized_score"].astype("float64").where(trials["valid"].astype(bool)),
+        }
+    )
+    grouped = frame.groupby("agent", sort=True)
+    counts = grouped[["trial", "valid", "medal", "gold", "above"]].sum()
+    table = pd.DataFrame(index=counts.index)
+    table["trials"] = counts["trial"].astype("int64")
+    table["valid"] = counts["valid"].astype("int64")
+    table["valid_pct"] = _percent(counts["valid"], counts["trial"])
+    table["any_medal_pct"] = _percent(counts["medal"], counts["trial"])
+    table["gold_pct"] = _percent(counts["gold"], counts["trial"])
+    table["above_median_pct"] = _percent(counts["above"], counts["trial"])
+    table["mean_normalized"] = grouped["normalized"].mean().astype("float64")
+    for column in ("elo", "elo_lower", "elo_upper", *(f"aup_{mode}" for mode in AUP_MODES)):
+        table[column] = np.nan
+    table.index.name = "agent"
+    return table[_AGENT_COLUMNS]
+
+
+def _direction_conflicts(trials: pd.DataFrame) -> list[str]:
+    directions = trials.groupby("task", sort=True)["higher_is_better"].nunique()
+    return [str(task) for task, count in directions.items() if int(count) > 1]
+
+
+def _matches(trials: pd.DataFrame) -> pd.DataFrame:
+    results = pd.DataFrame(
+        {
+            "task": trials["task"].astype(str),
+            "agent": trials["agent_label"].astype(str),
+            "seed": trials["seed"],
+            "status": trials["status"],
+            "score": trials["score"],
+            "higher_is_better": trials["higher_is_better"].astype(bool),
+        }
+    )
+    return pairwise_matches(results)
+
+
+def _disconnected_reason(matches: pd.DataFrame, agents: list[str]) -> str | None:
+    compared = set(matches["a"].astype(str)) | set(matches["b"].astype(str))
+    alone = [agent for agent in agents if agent not in compared]
+    if alone:
+        return (
+            f"the comparison graph is not connected: {', '.join(alone)} shared no task with any other agent, so "
+            "its rating could not be compared with the others"
+        )
+    return None
+
+
+def _elo(trials: pd.DataFrame, matches: pd.DataFrame, rounds: int, seed: int) -> EloSection:
+    agents = sorted(trials["agent_label"].astype(str).unique())
+    empty = pd.DataFrame({"rating": pd.Series(dtype="float64"), "lower": pd.Series(dtype="float64"),
+                          "upper": pd.Series(dtype="float64")})  # fmt: skip
+    if len(agents) < 2:
+        return EloSection(empty, f"Elo needs at least 2 agents; the runs have {len(agents)}", rounds, seed)
+    if matches.empty:
+        return EloSection(empty, "Elo needs a task that two agents both attempted; there is none", rounds, seed)
+    reason = _disconnected_reason(matches, agents)
+    if reason is not None:
+        return EloSection(empty, reason, rounds, seed)
+    try:
+        ratings = bootstrap_ratings(matches, rounds=rounds, seed=seed)
+    except (ValueError, RuntimeError) as error:
+        return EloSection(empty, f"Elo not computed: {error}", rounds, seed)
+    return EloSection(ratings[["rating", "lower", "upper"]].astype("float64"), None, rounds, seed)
+
+
+def _pairwise(matches: pd.DataFrame) -> pd.DataFrame:
+    if matches.empty:
+        return _empty(_PAIRWISE_COLUMNS)
+    winner = matches["winner"].astype(str)
+    views = [
+        pd.DataFrame({"agent": matches["a"], "opponent": matches["b"], "wins": winner == "a", "ties": winner == "tie",
+                      "losses": winner == "b"}),
+        pd.DataFrame({"agent": matches["b"], "opponent": matches["a"], "wins": winner == "b", "ties": winner == "tie",
+                      "losses": winner == "a"}),
+    ]  # fmt: skip
+    both = pd.concat(views, ignore_index=True)
+    counts = both.groupby(["agent", "opponent"], sort=True)[["wins", "ties", "losses"]].sum().astype("int64")
+    counts["games"] = counts["wins"] + counts["ties"] + counts["losses"]
+    counts["win_share"] = (counts["wins"] + 0.5 * counts["ties"]) / counts["games"]
+    return counts.reset_index()[_PAIRWISE_COLUMNS]
+
+
+def _separation_notes(pairwise: pd.DataFrame) -> list[str]:
+    if pairwise.empty:
+        return []
+    totals = pairwise.groupby("agent", sort=True)[["wins", "ties", "losses"]].sum()
+    notes = []
+    for agent, row in totals.iterrows():
+        if row["wins"] + row["ties"] + row["losses"] == 0:
+            continue
+        if row["losses"] + row["ties"] == 0 or row["wins"] + row["ties"] == 0:
+            outcome = "won" if row["losses"] + row["ties"] == 0 else "lost"
+            notes.append(
+                f"Elo: {agent} {outcome} every match it played (perfect separation); its rating is finite only "
+                "through the fit's small L2 penalty, so read it as 'far above/below the others', not as a number"
+            )
+    return notes
+
+
+def _win_share(pairwise: pd.DataFrame) -> pd.DataFrame:
+    if pairwise.empty:
+        return pd.DataFrame()
+    agents = sorted(set(pairwise["agent"].astype(str)) | set(pairwise["opponent"].astype(str)))
+    share = pairwise.pivot(index="agent", columns="opponent", values="win_share")
+    share = share.reindex(index=agents, columns=agents).astype("float64")
+    share.index.name = "agent"
+    share.columns.name = "opponent"
+    return share
+
+
+def _baselines(trials: pd.DataFrame, tasks: list[str]) -> pd.DataFrame:
+    """Each task's AUP baseline: the `sample` agent's mean valid score, else a recorded baseline, else none."""
+    valid = _valid_scores(trials)
+    sample = valid[trials["agent"] == SAMPLE_AGENT].groupby(trials["task"]).mean()
+    recorded = trials["baseline_score"].astype("float64").groupby(trials["task"]).mean()
+    rows: list[dict[str, object]] = []
+    for task in tasks:
+        from_sample = sample.get(task, np.nan)
+        from_record = recorded.get(task, np.nan)
+        if pd.notna(from_sample):
+            rows.append({"task": task, "baseline": float(from_sample), "source": "sample agent"})
+        elif pd.notna(from_record):
+            rows.append({"task": task, "baseline": float(from_record), "source": "recorded baseline"})
+        else:
+            rows.append({"task": task, "baseline": np.nan, "source": None})
+    return pd.DataFrame(rows, columns=["task", "baseline", "source"])
+
+
+def _aup(trials: pd.DataFrame, baselines: pd.DataFrame, agents: list[str], notes: list[str]) -> dict[str, AupSection]:
+    usable = baselines[baselines["baseline"].notna()]
+    tasks = [str(task) for task in usable["task"]]
+    skipped = [str(task) for task in baselines.loc[baselines["baseline"].isna(), "task"]]
+    if skipped and tasks:
+        notes.append(
+            f"AUP leaves out {len(skipped)} task(s) with no baseline (no valid `{SAMPLE_AGENT}` trial and no "
+            f"recorded baseline): {', '.join(skipped)}"
+        )
+    if not tasks:
+        reason = (
+            f"AUP skipped: no task has a baseline (a valid `{SAMPLE_AGENT}` agent trial or a recorded baseline score)"
+        )
+        return {mode: AupSection(mode, pd.DataFrame(), None, reason) for mode in AUP_MODES}
+    per_task = _valid_scores(trials).groupby([trials["agent_label"], trials["task"]]).mean()
+    scores = per_task.unstack("task").reindex(index=agents, columns=tasks).astype("float64")
+    scores.index.name = "agent"
+    directions = trials.groupby("task")["higher_is_better"].first().astype(bool)
+    higher = {task: bool(directions[task]) for task in tasks}
+    baseline = dict(zip(tasks, usable["baseline"].astype("float64").tolist(), strict=True))
+    sections: dict[str, AupSection] = {}
+    for mode in AUP_MODES:
+        try:
+            table = aup_table(scores, higher, baseline, mode=mode)
+            profile = performance_profile(scores, higher, baseline, mode=mode)
+        except ValueError as error:
+            sections[mode] = AupSection(mode, pd.DataFrame(), None, f"AUP ({mode}) not computed: {error}", tasks)
+            continue
+        table.index.name = "agent"
+        sections[mode] = AupSection(mode, table.astype("float64"), profile, None, tasks)
+    return sections
+
+
+def _hint(value: object) -> int | None:
+    return None if value is None or value is pd.NA or not isinstance(value, int | np.integer) else int(value)
+
+
+def _fsr(trials: pd.DataFrame, rounds: int, seed: int, notes: list[str]) -> pd.DataFrame:
+    speed = trials[trials["kind"] == "speedrun"]
+    if speed.empty:
+        return _empty(_FSR_COLUMNS)
+    values = speed["fsr"].astype("float64")
+    failed = speed["status"] != "ok"
+    values = values.where(values.notna() | ~failed, 0.0)
+    unknown = int(values.isna().sum())
+    if unknown:
+        notes.append(f"FSR leaves out {unknown} successful speedrun trial(s) that recorded no FSR")
+    rows: list[dict[str, object]] = []
+    hint = speed["hint_level"].astype("Int64")
+    keys = pd.DataFrame({"agent": speed["agent_label"].astype(str), "hint": hint, "fsr": values})
+    for key, group in keys.groupby(["agent", "hint"], sort=True, dropna=False):
+        agent, level = str(key[0]), _hint(key[1])
+        present = group["fsr"].dropna().to_numpy(dtype=np.float64)
+        if present.size == 0:
+            continue
+        summary = fsr_summary(present, rounds=rounds, seed=seed)
+        rows.append(
+            {
+                "agent": agent, "hint_level": level, "n": summary.n,
+                "mean": summary.mean, "median": summary.median, "iqm": summary.iqm, "ci_lower": summary.ci_lower,
+                "ci_upper": summary.ci_upper,
+            }
+        )  # fmt: skip
+    notes.append("FSR: a failed speedrun trial with no recorded FSR counts as 0 (no speed-up recovered)")
+    return pd.DataFrame(rows, columns=_FSR_COLUMNS) if rows else _empty(_FSR_COLUMNS)
+
+
+def _per_task(trials: pd.DataFrame) -> pd.DataFrame:
+    valid = trials["valid"].astype(bool)
+    frame = pd.DataFrame(
+        {
+            "task": trials["task"].astype(str),
+            "agent": trials["agent_label"].astype(str),
+            "valid": valid.astype("int64"),
+            "score": trials["score"].astype("float64").where(valid),
+            "medal_rank": trials["medal"].map(_MEDAL_RANK).astype("float64"),
+            "medal": trials["medal"].notna().astype("int64"),
+            "normalized": trials["normalized_score"].astype("float64").where(valid),
+        }
+    )
+    grouped = frame.groupby(["task", "agent"], sort=True)
+    table = grouped.agg(
+        trials=("valid", "size"),
+        valid=("valid", "sum"),
+        mean_score=("score", "mean"),
+        best_rank=("medal_rank", "max"),
+        medals=("medal", "sum"),
+        mean_normalized=("normalized", "mean"),
+    ).reset_index()
+    names = {rank: name for name, rank in _MEDAL_RANK.items()}
+    table["best_medal"] = [None if pd.isna(rank) else names[int(rank)] for rank in table["best_rank"]]
+    return table[_PER_TASK_COLUMNS]
+
+
+def _task_table(trials: pd.DataFrame, baselines: pd.DataFrame, conflicts: list[str]) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+    lookup = {str(row.task): (row.baseline, row.source) for row in baselines.itertuples(index=False)}
+    for task, group in trials.groupby("task", sort=True):
+        baseline, source = lookup.get(str(task), (math.nan, None))
+        rows.append(
+            {
+                "task": task, "task_id": group["task_id"].iloc[0], "task_digest": group["task_digest"].iloc[0],
+                "kind": group["kind"].iloc[0],
+                "higher_is_better": None if task in conflicts else bool(group["higher_is_better"].iloc[0]),
+                "trials": len(group), "agents": int(group["agent_label"].nunique()), "baseline": baseline,
+                "baseline_source": source,
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=_TASK_COLUMNS)
+
+
+def build_report(
+    trials: pd.DataFrame,
+    *,
+    rounds: int = 1000,
+    seed: int = 0,
+    runs_dir: Path | None = None,
+    warnings: Sequence[str] = (),
+) -> Report:
+    """Compute every section of the report from the trials table (`load_trials(...).frame`).
+
+    `rounds` and `seed` drive the Elo and FSR bootstraps. Sections that cannot be computed (Elo with one agent
+    or a disconnected comparison graph, AUP without baselines, ...) carry the reason instead of numbers.
+    Raises ReportError for a table with no trials or without the trials columns, ValueError for `rounds < 1`.
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    missing = [column for column in TRIAL_COLUMNS if column not in trials.columns]
+    if missing:
+        raise ReportError(f"the trials table lacks columns: {', '.join(missing)}")
+    if trials.empty:
+        raise ReportError("there are no trials to report on")
+    trials = trials.reset_index(drop=True)
+    notes: list[str] = []
+    warned = list(warnings)
+    conflicts = _direction_conflicts(trials)
+    if conflicts:
+        warned.append(
+            f"higher_is_better differs between trials of task(s) {', '.join(conflicts)}; they are left out of Elo, "
+            "the win matrix and AUP"
+        )
+    comparable = trials[~trials["task"].isin(conflicts)].reset_index(drop=True)
+    agents = _agent_table(trials)
+    agent_names = [str(agent) for agent in agents.index]
+
+    matches = _matches(comparable)
+    elo = _elo(comparable, matches, rounds, seed)
+    if elo.available:
+        agents["elo"] = elo.ratings["rating"].reindex(agents.index)
+        agents["elo_lower"] = elo.ratings["lower"].reindex(agents.index)
+        agents["elo_upper"] = elo.ratings["upper"].reindex(agents.index)
+    pairwise = _pairwise(matches)
+    if elo.available:
+        notes.extend(_separation_notes(pairwise))
+
+    all_tasks = sorted(str(task) for task in trials["task"].unique())
+    baselines = _baselines(trials, [task for task in all_tasks if task not in conflicts])
+    aup = _aup(comparable, baselines, agent_names, notes)
+    for mode, section in aup.items():
+        if section.available:
+            agents[f"aup_{mode}"] = section.table["aup"].reindex(agents.index)
+
+    notes.extend(
+        [
+            "valid = status ok with a score; medal, gold and above-median shares are over all of an agent's trials "
+            "(a failed trial earns none); mean normalized is over valid trials that have a normalized score",
+            f"Elo: Bradley-Terry on per-task matches (an agent's task score is the mean over its valid seeds; a "
+            f"failure loses to any valid score), 95% interval from {rounds} bootstrap rounds over tasks (seed {seed})",
+            "AUP: per-task mean score over valid seeds against each task's baseline (the `sample` agent's mean "
+            "score, else a recorded baseline); an agent with no valid score on a task fails it",
+        ]
+    )
+    fsr = _fsr(trials, rounds, seed, notes)
+    return Report(
+        runs_dir=runs_dir,
+        trials=trials,
+        tasks=_task_table(trials, baselines, conflicts),
+        agents=agents,
+        elo=elo,
+        aup=aup,
+        fsr=fsr,
+        pairwise=pairwise,
+        win_share=_win_share(pairwise),
+        per_task=_per_task(trials),
+        warnings=warned,
+        notes=notes,
+    )

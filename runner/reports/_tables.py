@@ -1,0 +1,173 @@
+"""A report as display tables of formatted strings, shared by the text and HTML renderers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ._compute import AUP_MODES, Report
+
+__all__ = ["DisplayTable", "display_tables", "fmt"]
+
+MISSING = "—"
+
+
+@dataclass
+class DisplayTable:
+    """One table as it is shown: a title, headers, rows of strings, and a message when it cannot be shown."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    numeric: frozenset[int] = frozenset()
+    caption: str | None = None
+    message: str | None = None
+    """Why the table has no rows (shown in its place)."""
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def fmt(value: object, spec: str = ".4g") -> str:
+    """A number formatted with `spec`, or an em dash for a missing value."""
+    number = _number(value)
+    return MISSING if number is None else format(number, spec)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return MISSING
+    return str(value)
+
+
+def _interval(lower: object, upper: object, spec: str = ".0f") -> str:
+    low, high = _number(lower), _number(upper)
+    if low is None or high is None:
+        return MISSING
+    return f"[{format(low, spec)}, {format(high, spec)}]"
+
+
+def _agents(report: Report) -> DisplayTable:
+    columns = ["agent", "trials", "valid %", "any medal %", "gold %", "above median %", "mean normalized", "Elo",
+               "Elo 95% CI", *(f"AUP {mode}" for mode in AUP_MODES)]  # fmt: skip
+    rows = [
+        [
+            str(agent), str(int(row["trials"])), fmt(row["valid_pct"], ".1f"), fmt(row["any_medal_pct"], ".1f"),
+            fmt(row["gold_pct"], ".1f"), fmt(row["above_median_pct"], ".1f"), fmt(row["mean_normalized"], ".3f"),
+            fmt(row["elo"], ".0f"), _interval(row["elo_lower"], row["elo_upper"]),
+            *(fmt(row[f"aup_{mode}"], ".3f") for mode in AUP_MODES),
+        ]
+        for agent, row in report.agents.iterrows()
+    ]  # fmt: skip
+    reasons = [reason for reason in (report.elo.reason, *(s.reason for s in report.aup.values())) if reason]
+    return DisplayTable(
+        "agents", "Agents", columns, rows, frozenset(range(1, len(columns))),
+        caption="; ".join(dict.fromkeys(reasons)) or None,
+    )  # fmt: skip
+
+
+def _aup(report: Report) -> DisplayTable:
+    columns = ["agent"]
+    for mode in AUP_MODES:
+        columns += [f"AUP {mode}", f"{mode} floor", f"{mode} maximum"]
+    agents = [str(agent) for agent in report.agents.index]
+    rows = []
+    for agent in agents:
+        row = [agent]
+        for mode in AUP_MODES:
+            section = report.aup[mode]
+            if section.available and agent in section.table.index:
+                line = section.table.loc[agent]
+                row += [fmt(line["aup"], ".3f"), fmt(line["floor"], ".3f"), fmt(line["maximum"], ".3f")]
+            else:
+                row += [MISSING] * 3
+        rows.append(row)
+    reasons = [section.reason for section in report.aup.values() if section.reason]
+    available = [section for section in report.aup.values() if section.available]
+    caption = None
+    if available:
+        caption = f"over {len(available[0].tasks)} task(s): {', '.join(available[0].tasks)}"
+    if reasons:
+        caption = "; ".join([*([caption] if caption else []), *dict.fromkeys(reasons)])
+    table = DisplayTable("aup", "AUP (area under the performance profile)", columns, rows,
+                         frozenset(range(1, len(columns))), caption=caption)  # fmt: skip
+    if not available:
+        table.rows = []
+        table.message = "; ".join(dict.fromkeys(reasons))
+    return table
+
+
+def _tasks(report: Report) -> DisplayTable:
+    columns = ["task", "task id", "digest", "kind", "better", "trials", "agents", "AUP baseline", "baseline from"]
+    rows = []
+    for row in report.tasks.itertuples(index=False):
+        direction = "mixed" if row.higher_is_better is None else ("higher" if row.higher_is_better else "lower")
+        rows.append(
+            [
+                str(row.task), str(row.task_id), str(row.task_digest)[:12], str(row.kind), direction, str(row.trials),
+                str(row.agents), fmt(row.baseline, ".6g"), _text(row.baseline_source),
+            ]
+        )  # fmt: skip
+    return DisplayTable("tasks", "Tasks", columns, rows, frozenset({5, 6, 7}))
+
+
+def _fsr(report: Report) -> DisplayTable | None:
+    if report.fsr.empty:
+        return None
+    columns = ["agent", "hint level", "n", "mean FSR", "median", "IQM", "mean 95% CI"]
+    rows = [
+        [
+            str(row.agent), _text(row.hint_level), str(row.n), fmt(row.mean, ".3f"), fmt(row.median, ".3f"),
+            fmt(row.iqm, ".3f"), _interval(row.ci_lower, row.ci_upper, ".3f"),
+        ]
+        for row in report.fsr.itertuples(index=False)
+    ]  # fmt: skip
+    return DisplayTable("fsr", "Speedruns: fraction of speed-up recovered (FSR)", columns, rows,
+                        frozenset({2, 3, 4, 5, 6}))  # fmt: skip
+
+
+def _pairwise(report: Report) -> DisplayTable:
+    agents = [str(agent) for agent in report.agents.index]
+    columns = ["agent \\ opponent", *agents]
+    table = DisplayTable(
+        "pairwise", "Pairwise wins-ties-losses", columns, numeric=frozenset(range(1, len(columns))),
+        caption="row agent against column agent, one match per task both attempted",
+    )  # fmt: skip
+    if report.pairwise.empty:
+        table.message = "no task was attempted by two agents, so there are no matches"
+        return table
+    lookup = {
+        (str(row.agent), str(row.opponent)): f"{row.wins}-{row.ties}-{row.losses}"
+        for row in report.pairwise.itertuples(index=False)
+    }
+    table.rows = [[agent, *(lookup.get((agent, other), MISSING) for other in agents)] for agent in agents]
+    return table
+
+
+def _per_task(report: Report) -> DisplayTable:
+    columns = ["task", "agent", "trials", "valid", "mean score", "best medal", "medals", "mean normalized"]
+    rows = [
+        [
+            str(row.task), str(row.agent), str(row.trials), str(row.valid), fmt(row.mean_score, ".6g"),
+            _text(row.best_medal), f"{row.medals}/{row.trials}", fmt(row.mean_normalized, ".3f"),
+        ]
+        for row in report.per_task.itertuples(index=False)
+    ]  # fmt: skip
+    return DisplayTable("per_task", "Per task", columns, rows, frozenset({2, 3, 4, 6, 7}),
+                        caption="mean score and mean normalized are over valid seeds")  # fmt: skip
+
+
+def display_tables(report: Report) -> list[DisplayTable]:
+    """The report's tables in reading order: agents, AUP, FSR (speedruns only), pairwise, per task, tasks."""
+    tables = [_agents(report), _aup(report), _fsr(report), _pairwise(report), _per_task(report), _tasks(report)]
+    return [table for table in tables if table is not None]

@@ -1,0 +1,310 @@
+"""`runner report` over synthetic runs written with the real TrialResult model: text, json, csv, parquet, html."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from runner.reports import TRIAL_COLUMNS, build_report, load_trials, report_json, write_html
+from runner.results import (
+    CompetitionDetails,
+    Lock,
+    ResearchDetails,
+    SpeedrunDetails,
+    TrialDetails,
+    TrialResult,
+    TrialStatus,
+    write_result,
+)
+from tests.conftest import REPO
+
+RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+ROUNDS = "200"
+
+AGENTS = {"sample": "sample", "baseline": "baseline", "command": "command-9f8e7d6c"}
+DIGEST_A = "a" * 12 + "0" * 52
+DIGEST_B = "b" * 12 + "1" * 52
+# task id -> (kind, higher_is_better); penguins-species is run at two digests (seed 0 at A, seed 1 at B).
+TASKS = {
+    "penguins-species": ("competition", True),
+    "diabetes-progression": ("competition", False),
+    "tiny-lm": ("research", False),
+    "nanogpt-speedrun": ("speedrun", False),
+}
+# Mean quality of each agent (0 worst, 1 best): command > baseline > sample, except on two tasks, so that no agent
+# wins or loses every match (perfect separation would make the Elo interval degenerate).
+QUALITY = {"sample": 0.1, "baseline": 0.5, "command": 0.9}
+UPSETS = {("baseline", "nanogpt-speedrun"): 0.95, ("sample", "diabetes-progression"): 0.6}
+INVALID = {("command", "diabetes-progression", 1), ("baseline", "tiny-lm", 0), ("sample", "tiny-lm", 0),
+           ("sample", "tiny-lm", 1), ("baseline", "nanogpt-speedrun", 1)}  # fmt: skip
+
+
+def _result(agent: str, task: str, seed: int) -> TrialResult:
+    kind, higher = TASKS[task]
+    digest = (DIGEST_A if seed == 0 else DIGEST_B) if task == "penguins-species" else f"{task[:4]:0<8}" + "c" * 56
+    quality = UPSETS.get((agent, task), QUALITY[agent]) + 0.05 * seed
+    status: TrialStatus = "timeout" if (agent, task, seed) in INVALID else "ok"
+    valid = status == "ok"
+    score = (0.5 + 0.5 * quality if higher else 100.0 * (1.2 - quality)) if valid else None
+    medal = None
+    if valid and kind == "competition":
+        medal = "gold" if quality >= 0.9 else ("bronze" if quality >= 0.5 else None)
+    details: TrialDetails
+    if kind == "research":
+        details = ResearchDetails(baseline_score=105.0)
+    elif kind == "speedrun":
+        details = SpeedrunDetails(hint_level=seed, time_s=score, fsr=quality if valid else None)
+    else:
+        details = CompetitionDetails()
+    label = AGENTS[agent]
+    return TrialResult(
+        trial_id=f"{task}@{digest[:12]}/{label}/seed-{seed}", task_id=task, task_version="1.0.0", task_digest=digest,
+        kind=kind, agent=agent, agent_label=label, seed=seed, backend="local", status=status,
+        reason=None if valid else "time limit", score=score, higher_is_better=higher, medal=medal,
+        above_median=valid and quality >= 0.5, percentile=quality if valid else None,
+        normalized_score=quality if valid else None, started_at=datetime(2025, 1, 1, tzinfo=UTC), duration_s=12.5,
+        details=details, lock=Lock(backend="local", benchsmith="0.1.0"),
+    )  # fmt: skip
+
+
+def _write_runs(root: Path) -> int:
+    count = 0
+    for task in TASKS:
+        for agent in AGENTS:
+            for seed in (0, 1):
+                result = _result(agent, task, seed)
+                write_result(root / result.trial_id, result)
+                count += 1
+    return count
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("runs")
+    assert _write_runs(root) == 24
+    return root
+
+
+def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run([*RUNNER, *arguments], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def json_report(runs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], str, Path]:
+    out = tmp_path_factory.mktemp("json-out")
+    result = run("report", str(runs), "--format", "json", "--rounds", ROUNDS, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout), result.stderr, out
+
+
+def test_text_report_has_elo_and_medal_columns(runs: Path) -> None:
+    result = run("report", str(runs), "--rounds", ROUNDS)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for header in ("Elo", "Elo 95% CI", "any medal %", "gold %", "valid %", "AUP mlgym", "AUP fixed", "mlgym floor"):
+        assert header in result.stdout, header
+    for agent in AGENTS.values():
+        assert agent in result.stdout
+    assert "wins-ties-losses" in result.stdout and "Per task" in result.stdout and "FSR" in result.stdout
+    assert not (runs / "report").exists()  # text writes nothing unless --out is given
+
+
+def test_json_report_sections_and_elo_interval(json_report: tuple[dict[str, object], str, Path]) -> None:
+    report, _, out = json_report
+    for section in ("summary", "agents", "elo", "aup", "fsr", "pairwise", "per_task", "tasks", "warnings", "notes"):
+        assert section in report, section
+    assert report["summary"] == {"trials": 24, "valid": 19, "agents": 3, "tasks": 5}
+    elo = report["elo"]
+    assert isinstance(elo, dict) and elo["available"] is True and elo["rounds"] == int(ROUNDS)
+    ratings = {row["agent"]: row for row in elo["ratings"]}
+    assert set(ratings) == set(AGENTS.values())
+    for row in ratings.values():
+        assert row["lower"] <= row["rating"] <= row["upper"]
+    assert ratings["command-9f8e7d6c"]["rating"] > ratings["sample"]["rating"]
+    agents = {row["agent"]: row for row in report["agents"]}  # type: ignore[attr-defined]
+    assert agents["command-9f8e7d6c"]["trials"] == 8 and agents["command-9f8e7d6c"]["valid_pct"] == 87.5
+    assert agents["command-9f8e7d6c"]["gold_pct"] == 37.5  # 3 of 8 trials: penguins x2, diabetes seed 0
+    aup = report["aup"]
+    assert isinstance(aup, dict)
+    for mode in ("mlgym", "fixed"):
+        assert aup[mode]["available"] is True, aup[mode]["reason"]
+        for row in aup[mode]["agents"]:
+            assert row["floor"] <= row["aup"] <= row["maximum"] + 1e-9
+    fsr_levels = {(row["agent"], row["hint_level"]) for row in report["fsr"]}  # type: ignore[attr-defined]
+    assert ("command-9f8e7d6c", 0) in fsr_levels and ("command-9f8e7d6c", 1) in fsr_levels
+    pairs = {(row["agent"], row["opponent"]): row for row in report["pairwise"]}  # type: ignore[attr-defined]
+    both = pairs[("command-9f8e7d6c", "sample")]
+    assert both["wins"] + both["ties"] + both["losses"] == 5  # one match per task unit
+    assert (out / "report.json").is_file() and (out / "trials.parquet").is_file()
+
+
+def test_digests_reported_apart_with_a_warning(json_report: tuple[dict[str, object], str, Path]) -> None:
+    report, stderr, _ = json_report
+    tasks = {row["task"] for row in report["tasks"]}  # type: ignore[attr-defined]
+    assert "penguins-species@aaaaaaaaaaaa" in tasks and "penguins-species@bbbbbbbbbbbb" in tasks
+    assert "penguins-species" not in tasks
+    assert "digests" in stderr and "penguins-species@aaaaaaaaaaaa" in stderr
+    assert any("penguins-species" in warning for warning in report["warnings"])  # type: ignore[attr-defined]
+    per_task = [row for row in report["per_task"] if str(row["task"]).startswith("penguins")]  # type: ignore[attr-defined]
+    assert len(per_task) == 6 and all(row["trials"] == 1 for row in per_task)
+
+
+def test_csv_files_and_parquet_round_trip(runs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    result = run("report", str(runs), "--format", "csv", "--rounds", ROUNDS, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for name in ("agents.csv", "elo.csv", "aup.csv", "fsr.csv", "pairwise.csv", "per_task.csv", "tasks.csv"):
+        assert (out / name).is_file(), name
+    agents = pd.read_csv(out / "agents.csv")
+    assert sorted(agents["agent"]) == sorted(AGENTS.values())
+    assert {"elo", "elo_lower", "elo_upper", "any_medal_pct", "gold_pct", "aup_mlgym", "aup_fixed"} <= set(agents)
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert len(trials) == 24 and trials["trial_id"].is_unique
+    assert list(trials.columns) == list(TRIAL_COLUMNS)
+    assert trials["valid"].sum() == 19
+    assert set(trials["task"]) >= {"penguins-species@aaaaaaaaaaaa", "penguins-species@bbbbbbbbbbbb"}
+
+
+def test_malformed_result_is_skipped_with_a_warning(runs: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "runs"
+    shutil.copytree(runs, copy)
+    bad = copy / "broken" / "result.json"
+    bad.parent.mkdir()
+    bad.write_text('{"trial_id": "half a record", ', encoding="utf-8")
+    wrong = copy / "wrong" / "result.json"
+    wrong.parent.mkdir()
+    wrong.write_text(json.dumps({"schema_version": 1, "task_id": 3}), encoding="utf-8")
+    result = run("report", str(copy), "--format", "json", "--rounds", "20")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(bad) in result.stderr and str(wrong) in result.stderr
+    assert json.loads(result.stdout)["summary"]["trials"] == 24
+
+
+def test_missing_or_empty_runs_dir_exits_2(tmp_path: Path) -> None:
+    missing = run("report", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    empty = tmp_path / "empty"
+    (empty / "junk").mkdir(parents=True)
+    (empty / "junk" / "result.json").write_text("not json", encoding="utf-8")
+    result = run("report", str(empty))
+    assert result.returncode == 2 and "no trial results" in result.stderr
+    assert "Traceback" not in result.stderr and "junk" in result.stderr
+
+
+def test_elo_needs_two_agents_and_a_connected_graph(runs: Path, tmp_path: Path) -> None:
+    frame = load_trials(runs).frame
+    alone = build_report(frame[frame["agent_label"] == "sample"], rounds=10)
+    assert not alone.elo.available and "at least 2 agents" in (alone.elo.reason or "")
+    # sample only on diabetes, the others only elsewhere: no shared task, so no comparison with sample.
+    split = frame[(frame["agent_label"] == "sample") == (frame["task_id"] == "diabetes-progression")]
+    disconnected = build_report(split, rounds=10)
+    assert not disconnected.elo.available and "not connected" in (disconnected.elo.reason or "")
+    assert report_json(disconnected)["elo"] == {
+        "available": False, "reason": disconnected.elo.reason, "rounds": 10, "seed": 0, "ratings": [],
+    }  # fmt: skip
+    no_baseline = build_report(frame[(frame["agent"] != "sample") & (frame["kind"] != "research")], rounds=10)
+    assert all(not section.available for section in no_baseline.aup.values())
+    assert "no task has a baseline" in (no_baseline.aup["mlgym"].reason or "")
+
+
+def test_html_escapes_names_and_plots_them_literally(runs: Path, tmp_path: Path) -> None:
+    frame = load_trials(runs).frame
+    frame = frame[frame["task_id"] == "diabetes-progression"].copy()
+    frame["agent_label"] = frame["agent_label"].replace({"sample": "<script>alert(1)</script>", "baseline": "$x^2$"})
+    index = write_html(build_report(frame, rounds=10), tmp_path / "report")
+    page = index.read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert sorted(path.name for path in (tmp_path / "report" / "img").iterdir()) == [
+        "elo.png", "profiles.png", "scores-001.png", "win_matrix.png",
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------------------
+# HTML in a real headless Chromium
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _browser_paths() -> tuple[str, str]:
+    """Chromium and chromedriver; missing ones skip the test, except under CI=true, where they fail it."""
+    browser = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    driver = shutil.which("chromedriver")
+    problem = None
+    if browser is None or driver is None:
+        problem = "chromium and chromedriver are needed (Debian: apt-get install chromium chromium-driver)"
+    else:
+        try:
+            import selenium  # noqa: F401
+        except ImportError:
+            problem = "selenium is needed (pip install selenium; it is in the dev extra)"
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but the HTML report cannot be checked in a browser: {problem}")
+        pytest.skip(problem)
+    assert browser is not None and driver is not None
+    return browser, driver
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[object]:
+    browser, driver_path = _browser_paths()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,2000"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_html_report_renders_in_chromium(runs: Path, tmp_path: Path, chromium: object) -> None:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+    assert isinstance(chromium, WebDriver)
+    copy = tmp_path / "runs"
+    shutil.copytree(runs, copy)
+    result = run("report", str(copy), "--format", "html", "--rounds", ROUNDS)
+    assert result.returncode == 0, result.stderr
+    built = copy / "report"
+    assert (built / "index.html").is_file() and (built / "trials.parquet").is_file()
+    moved = tmp_path / "elsewhere" / "moved-report"  # relative paths: the folder still works once moved
+    shutil.move(built, moved)
+
+    chromium.get((moved / "index.html").as_uri())
+    rows = chromium.execute_script("return document.querySelectorAll('table.agents tbody tr').length")
+    assert rows == len(AGENTS)
+    tables = chromium.execute_script("return document.querySelectorAll('table').length")
+    assert tables >= 5
+    per_task_rows = chromium.execute_script("return document.querySelectorAll('table.per_task tbody tr').length")
+    assert per_task_rows == 15  # 5 task units x 3 agents
+    headers = chromium.execute_script(
+        "return Array.from(document.querySelectorAll('table.agents th')).map(th => th.textContent)"
+    )
+    assert "Elo" in headers and "any medal %" in headers
+    images = chromium.execute_script(
+        "return Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
+    )
+    sources = [source for source, _, _ in images]
+    assert {"img/elo.png", "img/win_matrix.png", "img/profiles.png"} <= set(sources)
+    assert len(images) == 3 + 5  # plus one score distribution per task unit
+    broken = [source for source, complete, width in images if not complete or width <= 0]
+    assert broken == []
+    warnings = chromium.execute_script("return document.querySelector('#warnings').textContent")
+    assert "penguins-species@aaaaaaaaaaaa" in warnings
