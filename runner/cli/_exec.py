@@ -56,16 +56,25 @@ def load_tasks(arguments: list[str], tasks_dir: Path | None) -> list[LoadedTask]
 
 def _summary(results: list[TrialResult]) -> Table:
     table = Table(title=f"{len(results)} trial(s)")
-    for column in ("trial", "status", "score", "medal", "normalized", "seconds"):
-        table.add_column(column, overflow="fold")
+    for column in ("task", "agent"):
+        table.add_column(column, overflow="fold", ratio=1)
+    for column in ("seed", "status", "score", "medal", "normalized", "s"):
+        table.add_column(column, no_wrap=True, min_width=len(column))
     for result in sorted(results, key=lambda item: item.trial_id):
         style = _STATUS_STYLE.get(result.status, "red")
         table.add_row(
-            escape(result.trial_id), f"[{style}]{result.status}[/]",
-            "" if result.score is None else f"{result.score:.6g}", result.medal or "",
-            "" if result.normalized_score is None else f"{result.normalized_score:.3f}", f"{result.duration_s:.1f}",
+            escape(result.task_id), escape(result.agent_label), str(result.seed), f"[{style}]{result.status}[/]",
+            "" if result.score is None else f"{result.score:.4g}", result.medal or "",
+            "" if result.normalized_score is None else f"{result.normalized_score:.3f}", f"{result.duration_s:.0f}",
         )  # fmt: skip
     return table
+
+
+def _print_reasons(results: list[TrialResult]) -> None:
+    for result in sorted(results, key=lambda item: item.trial_id):
+        if result.reason:
+            last = result.reason.strip().splitlines()[-1][:300]
+            stdout.print(f"[dim]{escape(result.trial_id)}:[/] {result.status}: {escape(last)}", highlight=False)
 
 
 @app.command("exec")
@@ -112,6 +121,7 @@ def exec_(
         report = run_batch(requests, settings, jobs=jobs, on_done=lambda result, how: progress.advance(bar))
     results = [*report.skipped, *report.results]
     stdout.print(_summary(results))
+    _print_reasons(results)
     if report.skipped:
         stderr.print(f"[dim]{len(report.skipped)} finished trial(s) kept from an earlier run[/]")
     if report.busy:
