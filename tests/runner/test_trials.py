@@ -154,3 +154,21 @@ def test_runner_secrets_never_reach_the_sandbox(tmp_path: Path) -> None:
     dumped = next((tmp_path / "runs").rglob("env.txt")).read_text()
     assert "sk-test-should-not-leak" not in dumped and "BENCHSMITH_DATA=/data" in dumped
     assert "sk-test" not in (tmp_path / "runs" / result.trial_id / "result.json").read_text()
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path) -> None:
+    arguments = ["--agent", "command", "--agent-arg", f"sleep 1; {SUBMIT_SAMPLE}", "--seeds", "8", "--jobs", "2"]
+    command = [*RUNNER, "exec", str(MANIFEST), "--backend", "local", "--runs-dir", str(tmp_path / "runs"),
+               "--cache-dir", str(tmp_path / "cache"), *arguments]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "runs").rglob("result.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    kept = _results(tmp_path)
+    assert 2 <= len(kept) < 8 and all(result.status == "ok" for result in kept)
+    assert _exec(tmp_path, *arguments).returncode == 0
+    assert sorted(result.seed for result in _results(tmp_path)) == list(range(8))
