@@ -1,4 +1,50 @@
-"""Make new tasks from raw data: a profiler-driven generator (no model) and an LLM pipeline.
+"""Make new tasks from raw data: a profiler-driven generator (no model); an LLM pipeline is to come.
 
-Nothing is exported yet; generated manifests will pass through `validators` before they count.
+`generate(references, out)` runs the stages profile → propose → design → verify over packaged datasets; each
+stage is also a function of its own with pydantic outputs: `profile_table`, `propose`, `design`, `verify`.
+Only tasks that pass `validators` (static and execution layers) are kept.
 """
+
+from ._design import GENERATOR_NAME, GENERATOR_VERSION, TaskDesign, design, license_text, slugify, task_id
+from ._generate import (
+    LOG_FILE,
+    DatasetRecord,
+    GenerationLog,
+    GenerationReport,
+    Rejection,
+    generate,
+    stage_counts,
+)
+from ._profile import ColumnProfile, TableProfile, TargetCandidate, profile_table
+from ._propose import TaskProposal, propose
+from ._solution import solution_text
+from ._verify import Verdict, reference_score, remove_task, verify, write_task
+
+__all__ = [
+    "GENERATOR_NAME",
+    "GENERATOR_VERSION",
+    "LOG_FILE",
+    "ColumnProfile",
+    "DatasetRecord",
+    "GenerationLog",
+    "GenerationReport",
+    "Rejection",
+    "TableProfile",
+    "TargetCandidate",
+    "TaskDesign",
+    "TaskProposal",
+    "Verdict",
+    "design",
+    "generate",
+    "license_text",
+    "profile_table",
+    "propose",
+    "reference_score",
+    "remove_task",
+    "slugify",
+    "solution_text",
+    "stage_counts",
+    "task_id",
+    "verify",
+    "write_task",
+]

@@ -1,7 +1,7 @@
 """The `runner` command line; each command lives in its own module and registers on `app`."""
 
 # Importing a command module registers its command.
-from . import _cache, _envs, _exec, _images, _leaderboard, _list, _report, _schema, _validate  # noqa: F401
+from . import _cache, _envs, _exec, _generate, _images, _import, _leaderboard, _list, _report, _schema, _validate  # noqa: F401
 from ._app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,190 @@
+"""The `--no-llm` pipeline: profile → propose → design → verify, over packaged datasets, resumable."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import Field
+
+from spec import StrictModel, has_errors, load_task
+
+from ._design import GENERATOR_NAME, GENERATOR_VERSION, design
+from ._profile import profile_table
+from ._propose import propose
+from ._verify import verify
+
+LOG_FILE = "generation-log.json"
+
+Progress = Callable[[str, str], None]
+"""Called as `progress(reference, event)`; event is `start` or `done`."""
+
+
+class Rejection(StrictModel):
+    """Why a dataset or a task was not accepted."""
+
+    dataset: str = Field(description="Dataset reference, `<provider>:<name>`.")
+    task_id: str | None = Field(default=None, description="Task id, when a task had been designed.")
+    stage: str = Field(description="profile, propose, design, reference or validate.")
+    code: str = Field(description="Reason code.")
+    reason: str = Field(description="Human-readable reason.")
+
+
+class DatasetRecord(StrictModel):
+    """What one run made of one dataset; lets a later run skip it."""
+
+    sha256: str | None = Field(default=None, description="SHA-256 of the dataset's canonical CSV.")
+    accepted: list[str] = Field(default_factory=list, description="Ids of the accepted tasks.")
+    rejected: list[Rejection] = Field(default_factory=list, description="Rejections, with stage and reason.")
+
+
+class GenerationReport(StrictModel):
+    """Per-stage counts of one `generate` run."""
+
+    datasets: int = Field(default=0, description="Dataset references given.")
+    skipped: int = Field(default=0, description="Datasets skipped because an earlier run already handled them.")
+    profiled: int = Field(default=0, description="Datasets loaded and profiled.")
+    proposed: int = Field(default=0, description="Task proposals made.")
+    designed: int = Field(default=0, description="Proposals turned into a manifest, description and solution.")
+    accepted: int = Field(default=0, description="Tasks that passed static and execution validation.")
+    rejected: dict[str, int] = Field(default_factory=dict, description="Rejections by reason code.")
+    accepted_ids: list[str] = Field(default_factory=list, description="Ids of the tasks accepted in this run.")
+    rejections: list[Rejection] = Field(default_factory=list, description="Every rejection of this run.")
+    seconds: float = Field(default=0.0, description="Wall-clock time of the run.")
+
+
+class GenerationLog(StrictModel):
+    """The JSON log kept in the output folder (`generation-log.json`)."""
+
+    generator: str = Field(description="Generator name and version.")
+    datasets: dict[str, DatasetRecord] = Field(default_factory=dict, description="Outcome per dataset reference.")
+
+
+def _read_log(out: Path) -> GenerationLog:
+    path = out / LOG_FILE
+    fresh = GenerationLog(generator=f"{GENERATOR_NAME} {GENERATOR_VERSION}")
+    if not path.is_file():
+        return fresh
+    try:
+        log = GenerationLog.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return fresh
+    return log if log.generator == fresh.generator else fresh
+
+
+def _write_log(out: Path, log: GenerationLog) -> None:
+    (out / LOG_FILE).write_text(json.dumps(log.model_dump(mode="json"), indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _still_done(out: Path, record: DatasetRecord, sha256: str) -> bool:
+    """An earlier run handled this dataset at these bytes, and its accepted tasks are still there and sound."""
+    if record.sha256 != sha256:
+        return False
+    for task_id in record.accepted:
+        loaded = load_task(out / f"{task_id}.yaml")
+        manifest = loaded.manifest
+        if manifest is None or has_errors(loaded.problems):
+            return False
+        reference = manifest.baselines.get("reference")
+        if reference is None or reference.score is None:
+            return False
+    return True
+
+
+def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
+             report: GenerationReport) -> None:  # fmt: skip
+    import pandas as pd
+
+    from runner.datasets import DatasetError, dataset_csv_bytes
+
+    record = DatasetRecord()
+
+    def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> None:
+        rejection = Rejection(dataset=reference, task_id=task_id, stage=stage, code=code, reason=reason)
+        record.rejected.append(rejection)
+        report.rejections.append(rejection)
+        report.rejected[code] = report.rejected.get(code, 0) + 1
+
+    try:
+        raw = dataset_csv_bytes(reference)
+        frame = pd.read_csv(io.BytesIO(raw), low_memory=False)
+    except (DatasetError, ValueError, pd.errors.ParserError) as error:
+        reject("profile", "dataset.unloadable", str(error))
+        log.datasets[reference] = record
+        return
+    import hashlib
+
+    record.sha256 = hashlib.sha256(raw).hexdigest()
+    previous = log.datasets.get(reference)
+    if previous is not None and _still_done(out, previous, record.sha256):
+        report.skipped += 1
+        return
+    profile = profile_table(frame)
+    report.profiled += 1
+    proposals = propose(profile, max_per_dataset)
+    report.proposed += len(proposals)
+    if not proposals:
+        reject("propose", "propose.no-target", f"no usable target among {len(profile.columns)} columns, "
+               f"{profile.rows} rows")  # fmt: skip
+    for proposal in proposals:
+        try:
+            task = design(proposal, reference, record.sha256)
+        except ValueError as error:
+            reject("design", "design.failed", str(error))
+            continue
+        report.designed += 1
+        verdict = verify(task, out, cache_root)
+        if verdict.accepted:
+            record.accepted.append(task.id)
+            report.accepted += 1
+            report.accepted_ids.append(task.id)
+        else:
+            reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
+    log.datasets[reference] = record
+
+
+def generate(
+    references: list[str],
+    out: Path,
+    max_per_dataset: int = 2,
+    cache_root: Path | None = None,
+    progress: Progress | None = None,
+) -> GenerationReport:
+    """Make up to `max_per_dataset` validated tasks from each packaged dataset in `references` into `out`.
+
+    Accepted tasks stay in `out` (`<id>.yaml`, `<id>/description.md`, `<id>/solution.py`); rejected ones are
+    deleted and logged with stage and reason in `out/generation-log.json`. A dataset an earlier run already
+    handled (same bytes, its accepted tasks still present and sound) is skipped.
+    """
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    log = _read_log(out)
+    report = GenerationReport(datasets=len(references))
+    for reference in references:
+        if progress is not None:
+            progress(reference, "start")
+        _process(reference, out, max_per_dataset, cache_root, log, report)
+        _write_log(out, log)
+        if progress is not None:
+            progress(reference, "done")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def stage_counts(report: GenerationReport) -> Counter[str]:
+    """The per-stage counts of a report, for printing."""
+    return Counter(
+        {
+            "datasets": report.datasets,
+            "skipped": report.skipped,
+            "profiled": report.profiled,
+            "proposed": report.proposed,
+            "designed": report.designed,
+            "accepted": report.accepted,
+            "rejected": sum(report.rejected.values()),
+        }
+    )

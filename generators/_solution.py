@@ -1,0 +1,87 @@
+"""The generic reference solution every generated task ships: a seeded scikit-learn pipeline."""
+
+from __future__ import annotations
+
+SOLUTION_TEMPLATE = '''"""Reference solution (generated): impute, one-hot encode, seeded histogram gradient boosting."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+TARGET = {target!r}
+PREDICTION = {prediction!r}  # value, log-value, label, probability-positive or probability-classes
+SEED = 0
+
+data = Path(os.environ["BENCHSMITH_DATA"])
+train = pd.read_csv(data / "train.csv", low_memory=False)
+test = pd.read_csv(data / "test.csv", low_memory=False)
+columns = list(pd.read_csv(data / "sample_submission.csv", nrows=1).columns)
+id_column, prediction_columns = columns[0], columns[1:]
+
+features = [c for c in test.columns if c != id_column and c in train.columns]
+numeric = [c for c in features if pd.api.types.is_numeric_dtype(train[c])]
+categorical = [c for c in features if c not in numeric and train[c].nunique() <= 50]
+encode = make_pipeline(
+    SimpleImputer(strategy="constant", fill_value="missing"),
+    OneHotEncoder(handle_unknown="ignore", max_categories=20, sparse_output=False),
+)
+transform = ColumnTransformer(
+    [("numeric", SimpleImputer(strategy="median"), numeric), ("categorical", encode, categorical)],
+    remainder="drop",
+    sparse_threshold=0.0,
+)
+x_train, x_test = train[numeric + categorical].astype(object), test[numeric + categorical].astype(object)
+x_train[numeric], x_test[numeric] = train[numeric].astype(float), test[numeric].astype(float)
+y = train[TARGET]
+
+
+def label_text(value: object) -> str:
+    """A class label as the text that names its probability column."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)
+
+
+if PREDICTION in ("value", "log-value"):
+    model = make_pipeline(transform, HistGradientBoostingRegressor(random_state=SEED))
+    if PREDICTION == "log-value":
+        model.fit(x_train, np.log1p(y.astype(float)))
+        predicted = {{TARGET: np.clip(np.expm1(model.predict(x_test)), 0.0, None)}}
+    else:
+        model.fit(x_train, y.astype(float))
+        predicted = {{TARGET: model.predict(x_test)}}
+else:
+    model = make_pipeline(transform, HistGradientBoostingClassifier(random_state=SEED))
+    labels = y.map(label_text)
+    model.fit(x_train, labels)
+    classes = list(model.classes_)
+    if PREDICTION == "label":
+        predicted = {{TARGET: model.predict(x_test)}}
+    else:
+        probabilities = model.predict_proba(x_test)
+        if PREDICTION == "probability-positive":
+            positive = "True" if "True" in classes else "1"
+            predicted = {{TARGET: probabilities[:, classes.index(positive)]}}
+        else:
+            predicted = {{
+                column: probabilities[:, classes.index(column)] if column in classes else np.zeros(len(test))
+                for column in prediction_columns
+            }}
+
+submission = pd.DataFrame({{id_column: test[id_column], **predicted}})
+submission.to_csv(os.environ["BENCHSMITH_SUBMISSION"], index=False)
+'''
+
+
+def solution_text(target: str, prediction: str) -> str:
+    """The reference solution's source for a task predicting `target` in the `prediction` format."""
+    return SOLUTION_TEMPLATE.format(target=target, prediction=prediction)

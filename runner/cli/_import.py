@@ -1,0 +1,73 @@
+"""`runner import mlebench|mlgym PATH`: turn another benchmark's checkout into manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from runner.importers import DEFAULT_OUT, ImportReport, import_mlebench, import_mlgym
+
+from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
+
+import_app = typer.Typer(
+    name="import",
+    help="Import tasks from a local checkout of another benchmark (MLE-bench, MLGym) as manifests.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+_Checkout = Annotated[Path, typer.Argument(help="Local checkout of the upstream repository.")]
+
+
+def _run(benchmark: str, importer: Callable[[Path, Path], ImportReport], checkout: Path, out: Path | None) -> None:
+    if not checkout.is_dir():
+        raise usage_error(f"{checkout} is not a folder")
+    target = out or DEFAULT_OUT[benchmark]
+    try:
+        report = importer(checkout, target)
+    except FileNotFoundError as error:
+        raise usage_error(str(error)) from None
+    counts = {status: sum(task.status == status for task in report.tasks) for status in ("new", "updated", "unchanged")}
+    for task in report.tasks:
+        stdout.print(
+            f"{task.status:>9}  {escape(task.id)} {task.version}  {escape(str(task.manifest))}", highlight=False
+        )
+    if report.issues:
+        table = Table(title=f"{len(report.errors)} skipped, {len(report.warnings)} warning(s)")
+        for column in ("upstream", "severity", "issue"):
+            table.add_column(column, overflow="fold")
+        for issue in report.issues:
+            colour = "red" if issue.severity == "error" else "yellow"
+            table.add_row(escape(issue.upstream), f"[{colour}]{issue.severity}[/]", escape(issue.message))
+        stdout.print(table)
+    stdout.print(
+        f"{benchmark}: {len(report.tasks)} imported into {escape(str(target))} ({counts['new']} new, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged), {len(report.errors)} skipped",
+        highlight=False,
+    )
+    if not report.tasks:
+        stderr.print("[bold red]error:[/] nothing could be imported")
+        raise typer.Exit(EXIT_FAILED)
+
+
+@import_app.command("mlebench")
+def import_mlebench_command(
+    checkout: _Checkout,
+    out: Annotated[Path | None, typer.Option(help=f"Output folder. Default: {DEFAULT_OUT['mlebench']}.")] = None,
+) -> None:
+    """Import every competition under mlebench/competitions/ as a `kind: competition` manifest."""
+    _run("mlebench", import_mlebench, checkout, out)
+
+
+@import_app.command("mlgym")
+def import_mlgym_command(
+    checkout: _Checkout,
+    out: Annotated[Path | None, typer.Option(help=f"Output folder. Default: {DEFAULT_OUT['mlgym']}.")] = None,
+) -> None:
+    """Import every task under configs/tasks/ as a `kind: research` manifest."""
+    _run("mlgym", import_mlgym, checkout, out)
