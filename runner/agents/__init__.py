@@ -1,6 +1,6 @@
 """Agents: who attempts a task. Built in: sample, oracle, baseline, command; adding one is one file."""
 
-from . import _builtin
+from . import _builtin, _llm  # noqa: F401 (registers the llm and gpt agents)
 from ._base import (
     Agent,
     AgentContext,

@@ -1,7 +1,20 @@
 """The `runner` command line; each command lives in its own module and registers on `app`."""
 
 # Importing a command module registers its command.
-from . import _cache, _envs, _exec, _generate, _images, _import, _leaderboard, _list, _report, _schema, _validate  # noqa: F401
+from . import (  # noqa: F401
+    _cache,
+    _envs,
+    _exec,
+    _generate,
+    _images,
+    _import,
+    _leaderboard,
+    _list,
+    _llm_serve,
+    _report,
+    _schema,
+    _validate,
+)
 from ._app import app
 
 __all__ = ["app", "main"]

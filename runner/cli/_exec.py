@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from runner.agents import AgentRefused, agent_names, get_agent
+from runner.agents._llm import LlmAgent
 from runner.grading import GradingError, grade_submission
+from runner.llm import CostMeter, resolve_settings, set_batch_meter
 from runner.preparation import PreparationError, prepare_task
 from runner.results import TrialResult
 from runner.sandboxes import backend_names, get_backend
@@ -77,6 +79,38 @@ def _print_reasons(results: list[TrialResult]) -> None:
             stdout.print(f"[dim]{escape(result.trial_id)}:[/] {result.status}: {escape(last)}", highlight=False)
 
 
+def _llm_options(
+    agent: str,
+    model: str | None,
+    arguments: tuple[str, ...],
+    base_url: str | None,
+    api_key_env: str | None,
+    max_steps: int | None,
+    max_cost: float | None,
+) -> tuple[str | None, tuple[str, ...], CostMeter | None]:
+    """For LLM agents: resolve the model (so the trial records it), pass the flags as agent arguments, make the
+    batch's cost meter. The key itself never goes on a command line or into arguments."""
+    given = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-steps": max_steps, "--max-cost": max_cost}
+    try:
+        is_llm = isinstance(get_agent(agent), LlmAgent)
+    except AgentRefused:
+        return model, arguments, None
+    if not is_llm:
+        used = [flag for flag, value in given.items() if value is not None]
+        if used:
+            raise usage_error(f"{', '.join(used)}: only for the llm and gpt agents")
+        return model, arguments, None
+    resolved = resolve_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
+    passed = {"base_url": base_url, "api_key_env": api_key_env, "max_steps": max_steps}
+    extra = [f"{name}={value}" for name, value in passed.items() if value is not None]
+    shown = ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in resolved.describe().items())
+    stderr.print(f"[dim]{escape(shown)}[/]")
+    if not resolved.key_present():
+        raise usage_error(f"no API key: set {resolved.api_key_env.value} or --api-key-env")
+    meter = CostMeter(max_cost) if max_cost is not None else None
+    return resolved.model.value, (*arguments, *extra), meter
+
+
 @app.command("exec")
 def exec_(
     tasks: Annotated[list[str], typer.Argument(help="Manifest paths, task folders or ids.")],
@@ -90,7 +124,25 @@ def exec_(
     seeds: Annotated[int, typer.Option(min=1, help="Trials per task, seeds 0..N-1.")] = 1,
     jobs: Annotated[int, typer.Option(min=1, help="Trials run at once.")] = 1,
     runs_dir: Annotated[Path, typer.Option(help="Where trial folders and result.json files go.")] = Path("runs"),
-    model: Annotated[str | None, typer.Option(help="Model for agents that use one.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else [tool.benchsmith] model in "
+            "./benchsmith.toml or ./pyproject.toml, else gpt-4o-mini (`python -m runner.llm config` shows the values)."
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="llm/gpt: OpenAI-protocol endpoint; else $OPENAI_BASE_URL, config base_url, OpenAI's API."),
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(help="llm/gpt: NAME of the variable holding the key; else config api_key_env, OPENAI_API_KEY."),
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option(min=1, help="llm/gpt: most solution nodes per trial.")] = None,
+    max_cost: Annotated[
+        float | None, typer.Option(min=0, help="llm/gpt: US dollars the whole batch may spend on the model.")
+    ] = None,
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids (default ./tasks or installed).")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache (default ~/.cache/benchsmith).")] = None,
     validation: Annotated[
@@ -100,6 +152,7 @@ def exec_(
     """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when any ended in infra_error, 2 on usage."""
     loaded = load_tasks(tasks, tasks_dir)
     arguments = tuple(agent_arg or ())
+    model, arguments, meter = _llm_options(agent, model, arguments, base_url, api_key_env, max_steps, max_cost)
     try:
         get_agent(agent).check(arguments, validation=validation)
     except AgentRefused as error:
@@ -118,7 +171,11 @@ def exec_(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         bar = progress.add_task(f"{agent} on {len(loaded)} task(s)", total=len(requests))
-        report = run_batch(requests, settings, jobs=jobs, on_done=lambda result, how: progress.advance(bar))
+        set_batch_meter(meter)
+        try:
+            report = run_batch(requests, settings, jobs=jobs, on_done=lambda result, how: progress.advance(bar))
+        finally:
+            set_batch_meter(None)
     results = [*report.skipped, *report.results]
     stdout.print(_summary(results))
     _print_reasons(results)

@@ -1,0 +1,58 @@
+"""`runner llm serve`: run the local OpenAI-compatible LLM (SmolLM2 via llama-cpp-python) in the foreground."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from runner.llm._cli import config as show_model_settings
+from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_START_TIMEOUT, LLMServerError, start_server
+
+from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout
+
+llm_app = typer.Typer(
+    name="llm",
+    help="Model settings, and a local OpenAI-compatible LLM for tests and offline use.",
+    no_args_is_help=True,
+)
+app.add_typer(llm_app)
+llm_app.command("config")(show_model_settings)
+
+
+def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@llm_app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)] = 8080,
+    host: Annotated[str, typer.Option(help="Address to bind (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
+    chat_format: Annotated[
+        str, typer.Option(help="llama-cpp-python chat format (the default supports tool calls).")
+    ] = DEFAULT_CHAT_FORMAT,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = DEFAULT_START_TIMEOUT,
+) -> None:
+    """Serve SmolLM2-135M-Instruct on an OpenAI-compatible API until Ctrl-C (needs scripts/install-llm-server.sh)."""
+    try:
+        server = start_server(port=port or None, host=host, chat_format=chat_format, timeout=timeout)
+    except LLMServerError as exc:
+        stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_FAILED) from exc
+    previous = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    try:
+        stdout.print(f"serving {escape(server.model)} at {server.base_url} (pid {server.process.pid})", highlight=False)
+        stdout.print(f"  OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY=local   Ctrl-C stops", highlight=False)
+        status = server.wait()
+    except KeyboardInterrupt:
+        stdout.print("stopping")
+        server.stop()
+        raise typer.Exit(EXIT_OK) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    stderr.print(f"[bold red]error:[/] the LLM server exited with status {status}", highlight=False)
+    raise typer.Exit(EXIT_FAILED)
