@@ -254,3 +254,32 @@ def write_task(
         (folder / name).write_bytes(data)
     path.write_text(render(version), encoding="utf-8")
     return path, version, status
+
+
+def read_config(path: Path, upstream: str, report: ImportReport, required: tuple[str, ...]) -> dict[str, Any] | None:
+    """An upstream YAML config as a mapping with `required` keys, or None after reporting why not."""
+    try:
+        config = read_yaml(path)
+    except UpstreamError as error:
+        report.error(upstream, str(error))
+        return None
+    if not isinstance(config, dict):
+        report.error(upstream, f"{path.name} is not a mapping")
+        return None
+    missing = [key for key in required if not config.get(key)]
+    if missing:
+        report.error(upstream, f"{path.name} lacks {', '.join(missing)}")
+        return None
+    return config
+
+
+def claim_id(upstream_id: str, upstream: str, report: ImportReport, seen: dict[str, str]) -> str | None:
+    """The slug for an upstream id, or None (reported) when it is empty or already taken by another entry."""
+    task_id = slugify(upstream_id)
+    if not task_id:
+        report.error(upstream, f"id {upstream_id!r} has no letters or digits")
+        return None
+    if task_id in seen:
+        report.error(upstream, f"id {upstream_id!r} (slug {task_id!r}) is also used by {seen[task_id]}; skipped")
+        return None
+    return task_id

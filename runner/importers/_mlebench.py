@@ -21,12 +21,12 @@ from ._common import (
     ImportReport,
     UpstreamError,
     check_manifest,
+    claim_id,
     csv_header,
     inside,
     lfs_pointer,
-    read_yaml,
+    read_config,
     relative,
-    slugify,
 )
 
 REPOSITORY = "openai/mle-bench"
@@ -235,25 +235,12 @@ def _one(folder: Path, checkout: Path, report: ImportReport, seen: dict[str, str
     if not config_path.is_file():
         report.error(upstream, "no config.yaml")
         return
-    try:
-        config = read_yaml(config_path)
-    except UpstreamError as error:
-        report.error(upstream, str(error))
-        return
-    if not isinstance(config, dict):
-        report.error(upstream, "config.yaml is not a mapping")
-        return
-    missing = [key for key in ("id", "name", "grader", "preparer") if not config.get(key)]
-    if missing:
-        report.error(upstream, f"config.yaml lacks {', '.join(missing)}")
+    config = read_config(config_path, upstream, report, ("id", "name", "grader", "preparer"))
+    if config is None:
         return
     upstream_id = str(config["id"])
-    task_id = slugify(upstream_id)
-    if not task_id:
-        report.error(upstream, f"id {upstream_id!r} has no letters or digits")
-        return
-    if task_id in seen:
-        report.error(upstream, f"id {upstream_id!r} (slug {task_id!r}) is also used by {seen[task_id]}; skipped")
+    task_id = claim_id(upstream_id, upstream, report, seen)
+    if task_id is None:
         return
     if task_id != upstream_id:
         report.warning(upstream, f"id {upstream_id!r} normalised to {task_id!r}")

@@ -21,9 +21,11 @@ from ._common import (
     ImportReport,
     UpstreamError,
     check_manifest,
+    claim_id,
     csv_header,
     duration,
     inside,
+    read_config,
     read_yaml,
     relative,
     slugify,
@@ -164,25 +166,12 @@ def _workspace_known(name: str, starter: list[str]) -> bool:
 
 def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str, str]) -> None:
     upstream = relative(config_path, checkout)
-    try:
-        config = read_yaml(config_path)
-    except UpstreamError as error:
-        report.error(upstream, str(error))
-        return
-    if not isinstance(config, dict):
-        report.error(upstream, "not a mapping")
-        return
-    missing = [key for key in ("id", "name", "description", "task_entrypoint") if not config.get(key)]
-    if missing:
-        report.error(upstream, f"lacks {', '.join(missing)}")
+    config = read_config(config_path, upstream, report, ("id", "name", "description", "task_entrypoint"))
+    if config is None:
         return
     upstream_id = str(config["id"])
-    task_id = slugify(upstream_id)
-    if not task_id:
-        report.error(upstream, f"id {upstream_id!r} has no letters or digits")
-        return
-    if task_id in seen:
-        report.error(upstream, f"id {upstream_id!r} (slug {task_id!r}) is also used by {seen[task_id]}; skipped")
+    task_id = claim_id(upstream_id, upstream, report, seen)
+    if task_id is None:
         return
     entry = f"{TASK_MODULE}:{config['task_entrypoint']}"
     if not re.fullmatch(ENTRYPOINT_PATTERN, entry):
