@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -34,3 +35,20 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
     """1-based line of the n-th line containing `needle`."""
     hits = [number for number, line in enumerate(path.read_text().splitlines(), start=1) if needle in line]
     return hits[occurrence - 1]
+
+
+def require(missing: str | None, install: str) -> None:
+    """Skip a test whose component is `missing` — except under CI=true, where a missing component fails it."""
+    if missing is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{missing} in CI: {install}")
+    pytest.skip(missing)
+
+
+def require_bwrap() -> None:
+    """The local backend's isolation: bubblewrap."""
+    require(
+        None if shutil.which("bwrap") else "bubblewrap is not installed",
+        ".ci/run must install it (apt-get install bubblewrap)",
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from spec import LoadedTask, Problem, find_manifests, has_errors, load_task, task_digest
 
-from . import execute, static
+from . import execute, static  # noqa: F401  (execute: imported for its registered checks)
 from ._records import ExecutionRecords
 from ._registry import CheckContext, Layer, TaskCheck, catalogue_checks, task_checks
 from ._report import TaskReport, ValidationReport
@@ -63,7 +63,6 @@ def validate_tasks(
     """Check already-loaded tasks; catalogue checks see all of them, the report covers `selected` (default all)."""
     context = context or CheckContext()
     chosen = [task for task in tasks if selected is None or task.path in selected]
-    _ = execute  # imported for its registered checks
     per_task: dict[Path, list[Problem]] = {task.path: _run_task_checks(task, context, layers) for task in chosen}
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for check in catalogue_checks():

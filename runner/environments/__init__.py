@@ -9,6 +9,8 @@ from ._build import (
     ensure_wheelhouse,
     environments_root,
     installed_versions,
+    python_version,
+    run_checked,
 )
 
 __all__ = [
@@ -20,4 +22,6 @@ __all__ = [
     "ensure_wheelhouse",
     "environments_root",
     "installed_versions",
+    "python_version",
+    "run_checked",
 ]

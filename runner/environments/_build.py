@@ -51,15 +51,18 @@ def environments_root() -> Path:
     return Path(configured) if configured else Path("/opt/benchsmith/envs")
 
 
-def _run(command: list[str], what: str, timeout_s: float = 1800) -> None:
+def run_checked(
+    command: list[str], what: str, error: type[Exception] = EnvironmentError_, timeout_s: float = 1800
+) -> None:
+    """Run a build step; failure raises `error` saying `what` failed, with the end of the step's output."""
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        raise EnvironmentError_(f"{what}: no result within {timeout_s:g} s") from None
-    except OSError as error:
-        raise EnvironmentError_(f"{what}: {error}") from None
+        raise error(f"{what}: no result within {timeout_s:g} s") from None
+    except OSError as problem:
+        raise error(f"{what}: {problem}") from None
     if completed.returncode != 0:
-        raise EnvironmentError_(f"{what} failed:\n{(completed.stdout + completed.stderr).strip()[-_TAIL:]}")
+        raise error(f"{what} failed:\n{(completed.stdout + completed.stderr).strip()[-_TAIL:]}")
 
 
 @contextmanager
@@ -86,7 +89,7 @@ def _build_wheelhouse(spec: EnvironmentSpec, folder: Path) -> Path:
     scratch = folder.with_name(f".tmp-{spec.key}-{uuid.uuid4().hex[:8]}")
     scratch.mkdir(parents=True)
     try:
-        _run(
+        run_checked(
             [str(SANDBOX_PYTHON), "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(scratch),
              *spec.requirements],
             f"downloading wheels for {', '.join(spec.requirements)}",
@@ -118,8 +121,8 @@ def _build_environment(spec: EnvironmentSpec, base: Path, folder: Path) -> Path:
     # Built in place (venvs do not survive a move: their scripts name their own path); `.complete` marks done.
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    _run([str(SANDBOX_PYTHON), "-m", "venv", str(folder)], f"creating a venv at {folder}")
-    _run(
+    run_checked([str(SANDBOX_PYTHON), "-m", "venv", str(folder)], f"creating a venv at {folder}")
+    run_checked(
         [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index", "--find-links", str(wheels),
          *spec.requirements],
         f"installing {', '.join(spec.requirements)} into {folder}",
@@ -140,3 +143,13 @@ def installed_versions(environment: Path) -> dict[str, str]:
         if "Name" in fields and "Version" in fields:
             versions[fields["Name"].lower()] = fields["Version"]
     return dict(sorted(versions.items()))
+
+
+def python_version(environment: Path) -> str | None:
+    """The Python version a venv was made with (its pyvenv.cfg), for a trial's lock."""
+    try:
+        lines = (environment / "pyvenv.cfg").read_text().splitlines()
+    except OSError:
+        return None
+    fields = dict(line.split(" = ", 1) for line in lines if " = " in line)
+    return fields.get("version") or fields.get("version_info")

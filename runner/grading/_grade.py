@@ -187,7 +187,8 @@ def grade_submission(task: AnyTask, manifest_path: Path, submission: Path, priva
 
     GradingError still propagates: it means the task is broken, which a caller must not blame on the agent.
     """
-    answers = read_answers(private, task.submission.id_column if task.submission else "id")
+    id_column = task.submission.id_column if task.submission else "id"
+    answers = read_answers(private, id_column)
     try:
         if not submission.is_file():
             raise InvalidSubmission(f"no submission file at {submission.name}")
@@ -197,7 +198,6 @@ def grade_submission(task: AnyTask, manifest_path: Path, submission: Path, priva
             raise InvalidSubmission(f"submission is {size} bytes, larger than the {limit}-byte limit")
         if size == 0:
             raise InvalidSubmission("submission file is empty; write a header line and one row per test id")
-        id_column = task.submission.id_column if task.submission else "id"
         frame = _read_csv(submission, id_column, "submission")
         score = score_frames(task, manifest_path, frame, answers)
     except InvalidSubmission as error:

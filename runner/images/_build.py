@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import shutil
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ from typing import Any
 import docker  # type: ignore[import-untyped]
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound  # type: ignore[import-untyped]
 
-from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_wheelhouse
+from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_wheelhouse, run_checked
 
 BASE_REPOSITORY = "benchsmith/base"
 TASK_REPOSITORY = "benchsmith/task"
@@ -133,17 +132,6 @@ def _existing(client: Any, tag: str, recipe: str) -> Any | None:
     return image if (image.labels or {}).get(f"{LABEL}.recipe") == recipe else None
 
 
-def _run(command: list[str], what: str, timeout_s: float = 1800) -> None:
-    try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        raise ImageError(f"{what}: no result within {timeout_s:g} s") from None
-    except OSError as error:
-        raise ImageError(f"{what}: {error}") from None
-    if completed.returncode != 0:
-        raise ImageError(f"{what} failed:\n{(completed.stdout + completed.stderr).strip()[-_TAIL:]}")
-
-
 def _debootstrap(recipe: str) -> Path:
     """The debootstrap folder for `recipe`, made once and kept under the cache."""
     folder = cache_root() / "debootstrap" / recipe
@@ -156,10 +144,11 @@ def _debootstrap(recipe: str) -> Path:
     scratch = folder.with_name(f".tmp-{recipe}-{uuid.uuid4().hex[:8]}")
     scratch.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _run(
+        run_checked(
             ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", SUITE, str(scratch),
              debian_mirror()],
             f"debootstrap of Debian {SUITE} from {debian_mirror()}",
+            ImageError,
         )  # fmt: skip
         for relative in _TRIM:
             target = scratch / relative
@@ -190,8 +179,8 @@ def ensure_base_image(client: Any | None = None) -> str:
         folder = _debootstrap(recipe)
         with tempfile.TemporaryDirectory(prefix="benchsmith-base-", dir=folder.parent) as scratch:
             archive = Path(scratch) / "rootfs.tar"
-            _run(["tar", "-C", str(folder), "--numeric-owner", "--exclude=./.complete", "-cf", str(archive), "."],
-                 f"packing {folder}")  # fmt: skip
+            pack = ["tar", "-C", str(folder), "--numeric-owner", "--exclude=./.complete", "-cf", str(archive), "."]
+            run_checked(pack, f"packing {folder}", ImageError)
             try:
                 client.api.import_image(
                     src=str(archive), repository=BASE_REPOSITORY, tag=recipe, changes=_base_changes(recipe)

@@ -128,12 +128,8 @@ _FOREST_DEPTHS = (4, None)
 _TREE_DEPTHS = (2, 4, 8, None)
 _NEIGHBOURS = (1, 5, 15, 50)
 
-CLASSIFICATION_SOLVERS: tuple[Solver, ...] = (
-    Solver("dummy-most_frequent", "dummy", {"strategy": "most_frequent"}),
-    Solver("dummy-stratified", "dummy", {"strategy": "stratified"}),
-    Solver("dummy-prior", "dummy", {"strategy": "prior"}),
-    *_grid("logistic_regression", "C", (0.01, 0.1, 1.0, 10.0), "logreg", "C", max_rows=MAX_ROWS),
-    Solver("naive_bayes", "naive_bayes", {}, dense=True, max_rows=MAX_ROWS),
+# The families both ladders share; the estimator behind each family depends on the problem kind.
+_NONLINEAR: tuple[Solver, ...] = (
     *_grid("knn", "n_neighbors", _NEIGHBOURS, "knn", "k", max_rows=MAX_ROWS),
     *_grid("decision_tree", "max_depth", _TREE_DEPTHS, "tree", "depth", max_rows=MAX_ROWS),
     *(
@@ -148,6 +144,15 @@ CLASSIFICATION_SOLVERS: tuple[Solver, ...] = (
     ),
     Solver("mlp-32", "mlp", {"hidden_layer_sizes": (32,), **_MLP}, max_rows=MAX_ROWS),
     Solver("mlp-64x64", "mlp", {"hidden_layer_sizes": (64, 64), **_MLP}, max_rows=MAX_ROWS),
+)  # fmt: skip
+
+CLASSIFICATION_SOLVERS: tuple[Solver, ...] = (
+    Solver("dummy-most_frequent", "dummy", {"strategy": "most_frequent"}),
+    Solver("dummy-stratified", "dummy", {"strategy": "stratified"}),
+    Solver("dummy-prior", "dummy", {"strategy": "prior"}),
+    *_grid("logistic_regression", "C", (0.01, 0.1, 1.0, 10.0), "logreg", "C", max_rows=MAX_ROWS),
+    Solver("naive_bayes", "naive_bayes", {}, dense=True, max_rows=MAX_ROWS),
+    *_NONLINEAR,
     *_grid("linear_svm", "C", (0.1, 1.0), "linear_svm", "C", max_rows=MAX_ROWS),
 )  # fmt: skip
 
@@ -156,20 +161,7 @@ REGRESSION_SOLVERS: tuple[Solver, ...] = (
     Solver("dummy-median", "dummy", {"strategy": "median"}),
     *_grid("ridge", "alpha", (0.1, 1.0, 10.0, 100.0), "ridge", "alpha"),
     *_grid("lasso", "alpha", (0.1, 1.0), "lasso", "alpha", max_rows=MAX_ROWS),
-    *_grid("knn", "n_neighbors", _NEIGHBOURS, "knn", "k", max_rows=MAX_ROWS),
-    *_grid("decision_tree", "max_depth", _TREE_DEPTHS, "tree", "depth", max_rows=MAX_ROWS),
-    *(
-        Solver(f"random_forest-depth{d or 'none'}", "random_forest", {"n_estimators": 100, "max_depth": d},
-               max_rows=MAX_ROWS)
-        for d in _FOREST_DEPTHS
-    ),
-    Solver("extra_trees", "extra_trees", {"n_estimators": 100}, max_rows=MAX_ROWS),
-    *(
-        Solver(f"hgb-lr{lr}", "hist_gradient_boosting", {"learning_rate": lr, "max_iter": 100}, MAX_ROWS, dense=True)
-        for lr in (0.05, 0.2)
-    ),
-    Solver("mlp-32", "mlp", {"hidden_layer_sizes": (32,), **_MLP}, max_rows=MAX_ROWS),
-    Solver("mlp-64x64", "mlp", {"hidden_layer_sizes": (64, 64), **_MLP}, max_rows=MAX_ROWS),
+    *_NONLINEAR,
 )  # fmt: skip
 
 _MODELS = tuple(solver for solver in CLASSIFICATION_SOLVERS if solver.family != "dummy")

@@ -21,7 +21,13 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, installed_versions
+from runner.environments import (
+    EnvironmentError_,
+    EnvironmentSpec,
+    ensure_environment,
+    installed_versions,
+    python_version,
+)
 
 from ._base import (
     CODE_DIR,
@@ -266,9 +272,12 @@ class LocalSandbox(Sandbox):
 
     def describe(self) -> dict[str, str]:
         versions = installed_versions(self.environment)
-        return {"python": "3.11", "isolation": "bwrap" if self.isolated else "none", **{
-            f"package:{name}": version for name, version in versions.items()
-        }}  # fmt: skip
+        described = {"isolation": "bwrap" if self.isolated else "none"}
+        described.update({f"package:{name}": version for name, version in versions.items()})
+        python = python_version(self.environment)
+        if python is not None:
+            described["python"] = python
+        return described
 
 
 @sandbox_backend("local")

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -52,8 +53,9 @@ class TrialRequest:
         assert self.task.manifest is not None, "trial requests are made from valid manifests"
         return self.task.manifest
 
-    @property
+    @cached_property
     def key(self) -> TrialKey:
+        """The trial's identity; the task folder is hashed once per request, not at every lookup."""
         digest = task_digest(self.task.path, self.manifest, self.task.raw or None)
         return TrialKey(self.manifest.id, digest, self.agent, self.model, self.args, self.seed)
 
@@ -183,7 +185,7 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
                 task=task, manifest_path=request.task.path, sandbox=sandbox, code_dir=folders.code,
                 submission_path=folders.submission / file_name, public_dir=prepared.public, seed=request.seed,
                 args=request.args, model=request.model, log=log,
-                prepared=prepared if get_agent(request.agent).needs_private else None,
+                prepared=prepared if agent.needs_private else None,
             )  # fmt: skip
             outcome = agent.run(context)
             described = sandbox.describe()

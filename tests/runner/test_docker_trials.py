@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,14 @@ from runner.results import TrialResult
 from runner.sandboxes import get_backend
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import CURATED
+from tests.conftest import CURATED, require
 
 MANIFEST = CURATED / "penguins-species.yaml"
 
 
 @pytest.fixture(autouse=True)
 def _needs_docker() -> None:
-    reason = get_backend("docker").availability()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the docker engine is missing in CI: {reason}")
-        pytest.skip(reason)
+    require(get_backend("docker").availability(), ".ci/run installs docker.io and starts dockerd")
 
 
 def _trial(tmp_path: Path, agent: str, args: tuple[str, ...] = (), **resources: object) -> TrialResult:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from runner.agents._llm import LlmOptions, extract_code, parse_score, prompt_dig
 from runner.results import TrialResult
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import PENGUINS, REPO
+from tests.conftest import PENGUINS, REPO, require_bwrap
 from tests.runner.test_llm_client import DIE, KEY, KEY_ENV, ScriptedServer, completion
 
 HEAD = """import os
@@ -63,10 +62,7 @@ def reply(plan: str, code: str) -> tuple[int, dict[str, Any]]:
 
 @pytest.fixture(autouse=True)
 def _needs_bwrap() -> None:
-    if shutil.which("bwrap") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("bubblewrap is missing: .ci/run must install it")
-        pytest.skip("bubblewrap is not installed")
+    require_bwrap()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -14,14 +12,12 @@ import pytest
 
 from runner.sandboxes import SandboxSpec, get_backend
 from runner.sandboxes._local import LocalSandbox
+from tests.conftest import require_bwrap
 
 
 @pytest.fixture(autouse=True)
 def _needs_bwrap() -> None:
-    if shutil.which("bwrap") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("bubblewrap is missing: .ci/run must install it (apt-get install bubblewrap)")
-        pytest.skip("bubblewrap is not installed")
+    require_bwrap()
 
 
 @pytest.fixture

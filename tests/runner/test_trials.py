@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 from runner.results import TrialResult, iter_results
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import CURATED, REPO
+from tests.conftest import CURATED, REPO, require_bwrap
 
 MANIFEST = CURATED / "penguins-species.yaml"
 RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
@@ -25,10 +24,7 @@ SUBMIT_SAMPLE = 'cp /data/sample_submission.csv "$BENCHSMITH_SUBMISSION"'
 
 @pytest.fixture(autouse=True)
 def _needs_bwrap() -> None:
-    if shutil.which("bwrap") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("bubblewrap is missing: .ci/run must install it")
-        pytest.skip("bubblewrap is not installed")
+    require_bwrap()
 
 
 def _exec(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

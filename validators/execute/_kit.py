@@ -19,7 +19,7 @@ from runner.grading import (
     score_frames,
 )
 from runner.preparation import SAMPLE_FILE, PreparationError, PreparedTask, prepare_task
-from spec import AnyTask, LoadedTask
+from spec import AnyTask, LoadedTask, task_digest
 
 from .._registry import CheckContext
 
@@ -112,13 +112,12 @@ def _build(task: LoadedTask, context: CheckContext) -> Kit:
 
 
 def kit_for(task: LoadedTask, context: CheckContext) -> Kit | PreparationError:
-    """The task's kit, prepared once per validation run; a PreparationError says why there is none."""
-    from runner.preparation import preparation_key
+    """The task's kit, prepared once per validation run; a PreparationError says why there is none.
 
-    try:
-        key = (task.path.resolve(), preparation_key(task), context.cache_root)
-    except PreparationError as error:
-        return error
+    Keyed by the task digest, not the preparation key: every check asks for the kit, and the preparation key
+    of an unpinned packaged dataset means loading and hashing that dataset each time.
+    """
+    key = (task.path.resolve(), task_digest(task.path, task.manifest, task.raw or None), context.cache_root)
     if key not in _KITS:
         try:
             _KITS[key] = _build(task, context)

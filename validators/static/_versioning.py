@@ -35,7 +35,7 @@ def semver_key(version: str) -> tuple[int, int, int, tuple[tuple[int, int | str]
     return int(major), int(minor), int(patch), pre_key
 
 
-def _git(repo: Path, *arguments: str, binary: bool = False) -> bytes:
+def _git(repo: Path, *arguments: str) -> bytes:
     try:
         completed = subprocess.run(["git", "-C", str(repo), *arguments], capture_output=True, check=False, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
