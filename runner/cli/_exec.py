@@ -17,7 +17,7 @@ from runner.llm import CostMeter, resolve_settings, set_batch_meter
 from runner.preparation import PreparationError, prepare_task
 from runner.results import TrialResult
 from runner.sandboxes import backend_names, get_backend
-from runner.trials import RunSettings, TrialRequest, run_batch
+from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime, run_batch
 from spec import LoadedTask, TaskNotFoundError, load_task, resolve_task
 
 from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
@@ -145,6 +145,13 @@ def exec_(
     ] = None,
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids (default ./tasks or installed).")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache (default ~/.cache/benchsmith).")] = None,
+    record: Annotated[
+        str | None, typer.Option(help="Speedrun tasks: id of the record whose script the agent starts from.")
+    ] = None,
+    hint_level: Annotated[
+        int | None,
+        typer.Option(min=0, max=3, help="Speedrun tasks: hint given, 0 none, 1 pseudocode, 2 description, 3 paper."),
+    ] = None,
     validation: Annotated[
         bool, typer.Option("--validation", help="Validation mode: allows the oracle agent.", hidden=True)
     ] = False,
@@ -160,8 +167,15 @@ def exec_(
     chosen = choose_backend(backend)
     settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation)
     requests = [
-        TrialRequest(task, agent, seed=seed, args=arguments, model=model) for task in loaded for seed in range(seeds)
+        TrialRequest(task, agent, seed=seed, args=arguments, model=model, record=record, hint_level=hint_level)
+        for task in loaded
+        for seed in range(seeds)
     ]
+    for request in requests[::seeds]:
+        try:
+            get_kind_runtime(request.manifest.kind).check(request)
+        except TrialOptionError as error:
+            raise usage_error(str(error)) from None
     for task in loaded:
         try:
             prepare_task(task, cache_root=cache_dir)

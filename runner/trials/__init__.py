@@ -2,16 +2,22 @@
 
 from ._batch import BatchReport, run_batch
 from ._identity import TrialKey, agent_label
+from ._kinds import KindRuntime, Scored, TrialOptionError, get_kind_runtime, kind_runtime
 from ._run import RunSettings, TrialRequest, run_trial
 from ._workspace import TrialFolders, make_workspace
 
 __all__ = [
     "BatchReport",
+    "KindRuntime",
     "RunSettings",
+    "Scored",
     "TrialFolders",
     "TrialKey",
+    "TrialOptionError",
     "TrialRequest",
     "agent_label",
+    "get_kind_runtime",
+    "kind_runtime",
     "make_workspace",
     "run_batch",
     "run_trial",

@@ -29,11 +29,13 @@ class TrialKey:
     model: str | None
     args: tuple[str, ...]
     seed: int
+    variant: str = ""
 
     @property
     def label(self) -> str:
-        """The agent label (folder name)."""
-        return agent_label(self.agent, self.model, self.args)
+        """The agent label (folder name); a speedrun trial's record and hint level are part of it."""
+        label = agent_label(self.agent, self.model, self.args)
+        return f"{label}-{self.variant}" if self.variant else label
 
     @property
     def trial_id(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 import threading
 import time
@@ -14,25 +13,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from runner.agents import AgentContext, AgentOutcome, get_agent
-from runner.grading import GradingError, grade_submission
-from runner.preparation import SAMPLE_FILE, PreparationError, PreparedTask, prepare_task
-from runner.results import (
-    CompetitionDetails,
-    Lock,
-    ResearchDetails,
-    SpeedrunDetails,
-    Thresholds,
-    TrialDetails,
-    TrialResult,
-    TrialStatus,
-    Usage,
-    write_result,
-)
+from runner.grading import GradingError
+from runner.preparation import PreparationError, prepare_task
+from runner.results import Lock, TrialResult, TrialStatus, Usage, write_result
 from runner.sandboxes import SandboxError, SandboxSpec, get_backend
-from runner.scoring import medal, normalized_score, percentile
-from spec import AnyTask, LoadedTask, NamedMetric, task_digest
+from spec import AnyTask, LoadedTask, task_digest
 
+from . import _competition, _research, _speedrun  # noqa: F401  (register the kind runtimes)
 from ._identity import TrialKey
+from ._kinds import Scored, get_kind_runtime
 from ._workspace import make_workspace
 
 DEFAULT_PIDS = 512
@@ -47,6 +36,8 @@ class TrialRequest:
     seed: int = 0
     args: tuple[str, ...] = ()
     model: str | None = None
+    record: str | None = None
+    hint_level: int | None = None
 
     @property
     def manifest(self) -> AnyTask:
@@ -57,7 +48,15 @@ class TrialRequest:
     def key(self) -> TrialKey:
         """The trial's identity; the task folder is hashed once per request, not at every lookup."""
         digest = task_digest(self.task.path, self.manifest, self.task.raw or None)
-        return TrialKey(self.manifest.id, digest, self.agent, self.model, self.args, self.seed)
+        variant = "-".join(
+            part
+            for part in (
+                f"r{self.record}" if self.record is not None else "",
+                f"h{self.hint_level}" if self.hint_level is not None else "",
+            )
+            if part
+        )
+        return TrialKey(self.manifest.id, digest, self.agent, self.model, self.args, self.seed, variant)
 
 
 @dataclass
@@ -79,77 +78,6 @@ def _benchsmith_version() -> str:
         return "unknown"
 
 
-def _details(task: AnyTask, submission: str | None) -> TrialDetails:
-    if task.kind == "research":
-        reference = task.baselines.get("reference")
-        return ResearchDetails(baseline_score=reference.score if reference else None)
-    if task.kind == "speedrun":
-        return SpeedrunDetails()
-    return CompetitionDetails(submission_file=submission)
-
-
-def _leaderboard_scores(task: AnyTask, manifest_path: Path) -> list[float]:
-    if task.leaderboard is None:
-        return []
-    with (manifest_path.parent / task.leaderboard.path).open(newline="", encoding="utf-8") as handle:
-        return [float(row["score"]) for row in csv.DictReader(handle)]
-
-
-def _trivial_score(task: AnyTask, manifest_path: Path, prepared: PreparedTask) -> float | None:
-    trivial = task.baselines.get("trivial")
-    if trivial is not None and trivial.score is not None:
-        return trivial.score
-    sample = prepared.public / SAMPLE_FILE
-    if not sample.is_file():
-        return None
-    grade = grade_submission(task, manifest_path, sample, prepared.private)
-    return grade.score
-
-
-def _best_score(task: AnyTask, board: list[float]) -> float | None:
-    if board:
-        return max(board) if task.metric.higher_is_better else min(board)
-    if isinstance(task.metric, NamedMetric):
-        from runner.metrics import get_metric
-
-        return get_metric(task.metric.name).best_possible
-    return None
-
-
-@dataclass
-class _Scored:
-    score: float | None = None
-    status: TrialStatus = "ok"
-    reason: str | None = None
-    fields: dict[str, object] = field(default_factory=dict)
-
-
-def _grade_and_score(request: TrialRequest, prepared: PreparedTask, submission: Path) -> _Scored:
-    task, manifest_path = request.manifest, request.task.path
-    grade = grade_submission(task, manifest_path, submission, prepared.private)
-    if not grade.valid or grade.score is None:
-        return _Scored(status="invalid_submission", reason=grade.reason)
-    board = _leaderboard_scores(task, manifest_path)
-    awarded = medal(grade.score, board, task.metric.higher_is_better)
-    fields: dict[str, object] = {
-        "medal": awarded.medal if getattr(task, "awards_medals", True) else None,
-        "above_median": awarded.above_median,
-        "percentile": percentile(grade.score, board, task.metric.higher_is_better),
-        "thresholds": Thresholds(
-            gold=awarded.gold_threshold, silver=awarded.silver_threshold, bronze=awarded.bronze_threshold,
-            median=awarded.median_threshold, leaderboard_size=awarded.leaderboard_size,
-        ),
-    }  # fmt: skip
-    trivial, best = _trivial_score(task, manifest_path, prepared), _best_score(task, board)
-    fields["trivial_score"] = trivial
-    if trivial is not None and best is not None and best != trivial:
-        try:
-            fields["normalized_score"] = normalized_score(grade.score, trivial, best, task.metric.higher_is_better)
-        except ValueError:
-            fields["normalized_score"] = None
-    return _Scored(score=grade.score, fields=fields)
-
-
 def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) -> TrialResult:
     """Run one trial and write its result.json atomically; returns the result (never raises for trial failures)."""
     key = request.key
@@ -157,20 +85,22 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
     task = request.manifest
     started_at, started = datetime.now(UTC), time.monotonic()
     outcome = AgentOutcome()
-    scored = _Scored()
+    runtime = get_kind_runtime(task.kind)
+    scored = Scored()
     lock = Lock(backend=settings.backend, benchsmith=_benchsmith_version())
     submission_copy: str | None = None
     try:
         agent = get_agent(request.agent)
         prepared = prepare_task(request.task, cache_root=settings.cache_root)
         folders = make_workspace(folder, task, request.task.path, prepared)
+        extra_env = runtime.setup(request, folders, prepared)
         file_name = task.submission.file if task.submission else "submission.csv"
         spec = SandboxSpec(
             trial_id=key.trial_id, task_dir=folders.task, data_dir=prepared.public, code_dir=folders.code,
             submission_dir=folders.submission, submission_file=file_name, packages=tuple(task.environment.packages),
             python=task.environment.python, cpus=task.resources.cpus, memory_gb=task.resources.memory_gb,
             pids=DEFAULT_PIDS, network=task.resources.network, gpu=task.resources.gpu, gpus=task.resources.gpus,
-            time_limit_s=task.resources.time_limit_s,
+            time_limit_s=task.resources.time_limit_s, env=extra_env,
         )  # fmt: skip
         log_path = folders.logs / "agent.log"
 
@@ -196,7 +126,7 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
         )  # fmt: skip
         submission = folders.submission / file_name
         if outcome.status == "ok":
-            scored = _grade_and_score(request, prepared, submission)
+            scored = runtime.score(request, settings, prepared, folders, submission)
         if submission.is_file():
             shutil.copyfile(submission, folder / file_name)
             submission_copy = file_name
@@ -210,7 +140,7 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
         status=status, reason=reason, attempts=attempt, score=scored.score,
         higher_is_better=task.metric.higher_is_better, started_at=started_at,
         duration_s=time.monotonic() - started, usage=outcome.usage if outcome.usage else Usage(),
-        details=_details(task, submission_copy), lock=lock,
+        details=scored.details or runtime.details(request, submission_copy), lock=lock,
         **scored.fields,
     )  # fmt: skip
     if not settings.stop.is_set():
