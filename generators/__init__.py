@@ -1,10 +1,11 @@
-"""Make new tasks from raw data: a profiler-driven generator (no model); an LLM pipeline is to come.
+"""Make new tasks from raw data: a profiler-driven generator (no model) and an LLM pipeline (`generators.llm`).
 
 `generate(references, out)` runs the stages profile → propose → design → verify over packaged datasets; each
 stage is also a function of its own with pydantic outputs: `profile_table`, `propose`, `design`, `verify`.
 Only tasks that pass `validators` (static and execution layers) are kept.
 """
 
+from ._catalogue import CatalogueStats, catalogue_readme, catalogue_stats, write_catalogue_readme
 from ._design import GENERATOR_NAME, GENERATOR_VERSION, TaskDesign, design, license_text, slugify, task_id
 from ._generate import (
     LOG_FILE,
@@ -24,6 +25,7 @@ __all__ = [
     "GENERATOR_NAME",
     "GENERATOR_VERSION",
     "LOG_FILE",
+    "CatalogueStats",
     "ColumnProfile",
     "DatasetRecord",
     "GenerationLog",
@@ -34,6 +36,8 @@ __all__ = [
     "TaskDesign",
     "TaskProposal",
     "Verdict",
+    "catalogue_readme",
+    "catalogue_stats",
     "design",
     "generate",
     "license_text",
@@ -46,5 +50,6 @@ __all__ = [
     "stage_counts",
     "task_id",
     "verify",
+    "write_catalogue_readme",
     "write_task",
 ]

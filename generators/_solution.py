@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SOLUTION_TEMPLATE = '''"""Reference solution (generated): impute, one-hot encode, seeded histogram gradient boosting."""
+SOLUTION_TEMPLATE = '''"""Reference solution (generated): impute, one-hot, TF-IDF text, seeded gradient boosting."""
 
 import os
 from pathlib import Path
@@ -11,9 +11,14 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
+from threadpoolctl import threadpool_limits
+
+# One thread: the same model and score, without OpenMP threads busy-waiting on a shared machine.
+threadpool_limits(limits=1)
 
 TARGET = {target!r}
 PREDICTION = {prediction!r}  # value, log-value, label, probability-positive or probability-classes
@@ -28,17 +33,25 @@ id_column, prediction_columns = columns[0], columns[1:]
 features = [c for c in test.columns if c != id_column and c in train.columns]
 numeric = [c for c in features if pd.api.types.is_numeric_dtype(train[c])]
 categorical = [c for c in features if c not in numeric and train[c].nunique() <= 50]
+# Free text (long strings): a bag of words per column, so text-bearing tables are learnt from their text too.
+text = [
+    c for c in features
+    if c not in numeric and c not in categorical and train[c].dropna().astype(str).str.len().mean() >= 20
+]
 encode = make_pipeline(
     SimpleImputer(strategy="constant", fill_value="missing"),
     OneHotEncoder(handle_unknown="ignore", max_categories=20, sparse_output=False),
 )
 transform = ColumnTransformer(
-    [("numeric", SimpleImputer(strategy="median"), numeric), ("categorical", encode, categorical)],
+    [("numeric", SimpleImputer(strategy="median"), numeric), ("categorical", encode, categorical)]
+    + [(f"text-{{i}}", TfidfVectorizer(max_features=200, min_df=2), column) for i, column in enumerate(text)],
     remainder="drop",
     sparse_threshold=0.0,
 )
-x_train, x_test = train[numeric + categorical].astype(object), test[numeric + categorical].astype(object)
+used = numeric + categorical + text
+x_train, x_test = train[used].astype(object), test[used].astype(object)
 x_train[numeric], x_test[numeric] = train[numeric].astype(float), test[numeric].astype(float)
+x_train[text], x_test[text] = train[text].fillna("").astype(str), test[text].fillna("").astype(str)
 y = train[TARGET]
 
 

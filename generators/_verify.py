@@ -83,8 +83,40 @@ def _first_error(problems: list[Any]) -> tuple[str, str]:
     return errors[0].code, "; ".join(f"{p.code}: {p.message}" for p in errors[:3])
 
 
-def reference_score(path: Path, cache_root: Path | None) -> float:
-    """Prepare the task at `path` and grade its reference solution; raises ValueError with the reason."""
+def _run_in_process(script: Path, public: Path, workdir: Path, file_name: str) -> Path:
+    """Run a generated solution (our own template, so trusted) inside this process, under the same contract.
+
+    The execution checks run it again in a child process and must reproduce the score to 1e-9, so the in-process
+    run saves an interpreter start and the imports without weakening what is verified.
+    """
+    import os
+    import runpy
+
+    from runner.baselines import SolutionError, solution_environment
+
+    submission = workdir / "submission" / file_name
+    submission.parent.mkdir(parents=True, exist_ok=True)
+    contract = solution_environment(public, submission, workdir)
+    saved = {name: os.environ.get(name) for name in contract}
+    os.environ.update(contract)
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except Exception as error:
+        raise SolutionError(f"{script.name} raised {type(error).__name__}: {error}") from None
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return submission
+
+
+def reference_score(path: Path, cache_root: Path | None, in_process: bool = False) -> float:
+    """Prepare the task at `path` and grade its reference solution; raises ValueError with the reason.
+
+    `in_process` runs the script in this process (only for the generator's own template solutions).
+    """
     from runner.baselines import SolutionError, baseline_script, run_solution_script
     from runner.grading import GradingError, grade_submission
     from runner.preparation import PreparationError, prepare_task
@@ -100,13 +132,47 @@ def reference_score(path: Path, cache_root: Path | None) -> float:
         prepared = prepare_task(loaded, cache_root=cache_root)
         with tempfile.TemporaryDirectory(prefix="benchsmith-gen-") as scratch:
             file_name = manifest.submission.file if manifest.submission else "submission.csv"
-            submission = run_solution_script(script, prepared.public, Path(scratch), file_name=file_name)
+            if in_process:
+                submission = _run_in_process(script, prepared.public, Path(scratch), file_name)
+            else:
+                submission = run_solution_script(script, prepared.public, Path(scratch), file_name=file_name)
             grade = grade_submission(manifest, path, submission, prepared.private)
     except (PreparationError, SolutionError, GradingError) as error:
         raise ValueError(f"{type(error).__name__}: {error}") from None
     if not grade.valid or grade.score is None:
         raise ValueError(f"the reference submission is invalid: {grade.reason}")
     return grade.score
+
+
+def _learnability_outside(path: Path, score: float, cache_root: Path | None) -> tuple[str, str] | None:
+    """The learnability check's verdict on the score just measured, before the costlier execution checks run.
+
+    Uses the validators' own kit and trivial baseline, so it rejects exactly what `learnability` would; about a
+    third of generated tasks fail here, and each one saves a full validation (another run of the solution among it).
+    """
+    from validators import CheckContext
+    from validators.execute import kit_for
+    from validators.execute._metric_sanity import trivial_score
+
+    kit = kit_for(load_task(path), CheckContext(cache_root=cache_root))
+    if isinstance(kit, Exception):
+        return None  # the execution checks will report it, located
+    perfect, trivial = kit.score(kit.perfect()), trivial_score(kit)
+    if not isinstance(perfect, float) or trivial is None or perfect == trivial:
+        return None
+    normalized = (score - trivial) / (perfect - trivial)
+    settings = kit.manifest.validation
+    if normalized < settings.learnability_min:
+        return "learnability.too-hard", (
+            f"the reference solution reaches a normalized score of {normalized:.3f} (score {score:.6g}, trivial "
+            f"{trivial:.6g}, perfect {perfect:.6g}), below {settings.learnability_min:g}"
+        )
+    if normalized >= settings.learnability_max:
+        return "learnability.too-easy", (
+            f"the reference solution reaches a normalized score of {normalized:.3f} (score {score:.6g}, perfect "
+            f"{perfect:.6g}), at or above {settings.learnability_max:g}: the task is trivial"
+        )
+    return None
 
 
 def verify(task: TaskDesign, out: Path, cache_root: Path | None = None) -> Verdict:
@@ -123,12 +189,18 @@ def verify(task: TaskDesign, out: Path, cache_root: Path | None = None) -> Verdi
         code, reason = _first_error(loaded.problems)
         return Verdict(task_id=task.id, accepted=False, stage="design", code=f"manifest.{code}", reason=reason)
     try:
-        score = reference_score(path, cache_root)
+        score = reference_score(path, cache_root, in_process=True)
     except ValueError as error:
         remove_task(out, task.id)
         return Verdict(task_id=task.id, accepted=False, stage="reference", code="reference.failed", reason=str(error))
     task.manifest["baselines"]["reference"]["score"] = score
     path.write_text(_HEADER + dump_yaml(task.manifest), encoding="utf-8")
+    outside = _learnability_outside(path, score, cache_root)
+    if outside is not None:
+        remove_task(out, task.id)
+        return Verdict(
+            task_id=task.id, accepted=False, stage="validate", code=outside[0], reason=outside[1], score=score
+        )
     report = validate_paths([path], layers=("static", "execute"), cache_root=cache_root)
     problems = [problem for entry in report.tasks for problem in entry.problems]
     if not report.ok:

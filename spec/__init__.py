@@ -36,15 +36,28 @@ from ._manifest import (
 from ._metric import EntrypointMetric, Metric, NamedMetric, ScriptMetric
 from ._prepare import DeclarativePrepare, EntrypointPrepare, Prepare, ScriptPrepare, Split
 from ._problems import Problem, Severity, has_errors
+from ._research import ResearchArtefact, ResearchEvaluation
 from ._resources import Environment, Resources
 from ._schema import SCHEMA_PATH, generate_schema, load_committed_schema, schema_is_current, write_schema
 from ._sources import FileSource, KaggleSource, PackagedSource, Source, UrlSource
+from ._speedrun import (
+    HINT_LEVELS,
+    TOKEN_BYTES,
+    ScriptUrl,
+    SpeedrunHardware,
+    SpeedrunHints,
+    SpeedrunInvariants,
+    SpeedrunProtocol,
+    SpeedrunValidation,
+)
 
 __all__ = [
+    "HINT_LEVELS",
     "LOADER_CODES",
     "MANIFEST_ADAPTER",
     "SCHEMA_PATH",
     "SCHEMA_VERSION",
+    "TOKEN_BYTES",
     "AnyTask",
     "Baseline",
     "CompetitionTask",
@@ -63,15 +76,23 @@ __all__ = [
     "Prepare",
     "Problem",
     "Provenance",
+    "ResearchArtefact",
+    "ResearchEvaluation",
     "ResearchTask",
     "Resources",
     "ScriptMetric",
     "ScriptPrepare",
+    "ScriptUrl",
     "Severity",
     "Source",
+    "SpeedrunHardware",
+    "SpeedrunHints",
+    "SpeedrunInvariants",
+    "SpeedrunProtocol",
     "SpeedrunRecord",
     "SpeedrunTarget",
     "SpeedrunTask",
+    "SpeedrunValidation",
     "Split",
     "StrictModel",
     "Submission",

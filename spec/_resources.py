@@ -27,15 +27,26 @@ class Resources(StrictModel):
     gpu_min_vram_gb: float | None = Field(
         default=None, gt=0, description="Least memory per GPU in GiB; only when gpu is not none."
     )
+    gpu_fraction: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Share of one GPU a trial uses, only with one GPU: trials that set it may share a GPU while their "
+        "shares sum to at most 1; unset, a trial's GPUs are its own.",
+    )
     time_limit: Duration = Field(default="30m", description="Wall-clock limit of the agent's run.")
     network: bool = Field(default=False, description="Whether the agent's sandbox may reach the network.")
 
     @model_validator(mode="after")
     def _gpu_fields_need_gpu(self) -> Resources:
         if self.gpu == "none":
-            given = [name for name in ("gpu_count", "gpu_min_vram_gb") if getattr(self, name) is not None]
+            given = [
+                name for name in ("gpu_count", "gpu_min_vram_gb", "gpu_fraction") if getattr(self, name) is not None
+            ]
             if given:
                 raise ValueError(f"{' and '.join(given)} given but gpu is 'none'; set gpu to optional or required")
+        if self.gpu_fraction is not None and (self.gpu_count or 1) > 1:
+            raise ValueError("gpu_fraction shares one GPU; it cannot be given with gpu_count above 1")
         return self
 
     @property

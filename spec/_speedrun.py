@@ -1,38 +1,194 @@
-"""The speedrun kind: a chain of training-speed records, a target to reach, and the rules of timing."""
+"""The speedrun kind: a chain of training-speed records, a target to reach, and the rules of timing.
+
+The contract a record script follows, and what the runner measures, is in docs/speedrun.md.
+"""
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._base import StrictModel, require_unique
-from ._fields import Slug, TaskPath
+from ._fields import Duration, Sha256, Slug, TaskPath, duration_seconds
 from ._task import _TaskBase
+
+Clock = Literal["process_cpu", "wall"]
+HintLevel = Literal["pseudocode", "description", "paper"]
+HINT_LEVELS: tuple[HintLevel, ...] = ("pseudocode", "description", "paper")
+"""Hint levels 1, 2 and 3 in order (level 0 is no hint)."""
+TokenDtype = Literal["uint8", "uint16", "int32", "int64"]
+TOKEN_BYTES: dict[str, int] = {"uint8": 1, "uint16": 2, "int32": 4, "int64": 8}
+PYTHON_MODULE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$"
+PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class SpeedrunTarget(StrictModel):
+    """What a run must reach: the evaluator's value on the fixed validation slice against a threshold."""
+
+    metric: str = Field(
+        min_length=1, description="Name of the value the task's evaluator (`metric.script`) returns, e.g. `val_loss`."
+    )
+    threshold: float = Field(description="Value the run must reach (a value equal to it counts as reached).")
+    higher_is_better: bool = Field(
+        default=False, description="Direction of the target metric; must agree with `metric.higher_is_better`."
+    )
+
+    def reached(self, value: float) -> bool:
+        """Whether `value` reaches the threshold in this target's direction."""
+        return value >= self.threshold if self.higher_is_better else value <= self.threshold
+
+
+class SpeedrunProtocol(StrictModel):
+    """How the runner times a training script. Only training is timed: evaluation runs afterwards, untimed."""
+
+    clock: Clock = Field(
+        default="process_cpu",
+        description="process_cpu: user + system CPU seconds of the script's process and the children it waits "
+        "for (robust on a shared machine; use with threads: 1); wall: elapsed seconds (for GPU chains, where CPU "
+        "time does not measure the work).",
+    )
+    seeds: int = Field(default=3, ge=1, le=100, description="Timed runs per measurement (seeds 0..n-1).")
+    threads: int = Field(
+        default=1, ge=1, le=1024, description="CPU threads the script may use (OMP/MKL/torch thread variables)."
+    )
+    gpus: int = Field(default=0, ge=0, le=64, description="GPUs the script uses (0 for CPU chains).")
+    preload: list[str] = Field(
+        default_factory=list,
+        description="Modules imported before the clock starts (untimed warm-up), e.g. `[torch]`; the script runs "
+        "in a process forked after these imports.",
+    )
+    time_limit: Duration = Field(default="10m", description="Wall-clock limit of one timed run.")
+    eval_time_limit: Duration = Field(default="5m", description="Wall-clock limit of one evaluation.")
+
+    @field_validator("preload")
+    @classmethod
+    def _module_names(cls, modules: list[str]) -> list[str]:
+        bad = [name for name in modules if re.fullmatch(PYTHON_MODULE_PATTERN, name) is None]
+        if bad:
+            raise ValueError(f"not Python module names: {', '.join(bad)}")
+        return modules
+
+    @property
+    def time_limit_s(self) -> float:
+        """The per-run limit in seconds."""
+        return duration_seconds(self.time_limit)
+
+    @property
+    def eval_time_limit_s(self) -> float:
+        """The per-evaluation limit in seconds."""
+        return duration_seconds(self.eval_time_limit)
+
+
+class SpeedrunHardware(StrictModel):
+    """The reference hardware the records' times were measured on."""
+
+    description: str = Field(min_length=1, description="Human description, e.g. `8x NVIDIA H100 80GB SXM`.")
+    cpu: str | None = Field(default=None, description="CPU model name.")
+    cpus: int | None = Field(default=None, ge=1, description="CPU cores used.")
+    gpu: str | None = Field(default=None, description="GPU model name.")
+    gpus: int = Field(default=0, ge=0, description="GPUs used.")
+
+
+class SpeedrunValidation(StrictModel):
+    """The fixed validation slice: a flat token file the evaluator reads whole."""
+
+    file: str = Field(
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="File name of the slice in both the prepared public/ and private/ folders.",
+    )
+    tokens: int = Field(gt=0, description="Number of tokens in the slice; a file of another length is an error.")
+    dtype: TokenDtype = Field(default="uint16", description="Token type of the flat binary file (little-endian).")
+    constant: str | None = Field(
+        default=None,
+        pattern=PYTHON_NAME_PATTERN,
+        description="Name under which record scripts declare the slice length (e.g. `VAL_TOKENS`); a submitted "
+        "script assigning it another integer is a rule violation.",
+    )
+
+    @property
+    def size_bytes(self) -> int:
+        """Size of the slice file in bytes."""
+        return self.tokens * TOKEN_BYTES[self.dtype]
+
+
+class SpeedrunInvariants(StrictModel):
+    """What the runner checks around every timed run."""
+
+    validation: SpeedrunValidation = Field(description="The fixed validation slice.")
+    data: dict[str, Sha256] = Field(
+        default_factory=dict,
+        description="Public data files by name and their SHA-256; pinned files must match after preparation, in "
+        "the agent's workspace and after every timed run. Every public file is checked against the prepared "
+        "copy in any case.",
+    )
+
+
+class ScriptUrl(StrictModel):
+    """A record script fetched from the web (by prepare, when there is a network), checked by its SHA-256."""
+
+    url: str = Field(pattern=r"^https?://\S+$", description="HTTP(S) address of the script.")
+    sha256: Sha256 = Field(description="SHA-256 of the script; a mismatch is an error.")
+
+
+class SpeedrunHints(StrictModel):
+    """Hints describing the change from the previous record to this one, at three levels of detail."""
+
+    pseudocode: TaskPath | None = Field(default=None, description="Level 1: pseudocode of the change.")
+    description: TaskPath | None = Field(default=None, description="Level 2: a text description of the change.")
+    paper: TaskPath | None = Field(default=None, description="Level 3: a mini-paper explaining the change.")
+
+    def at_level(self, level: int) -> str | None:
+        """The hint file of level 1..3 (None when absent or level 0)."""
+        return None if level == 0 else getattr(self, HINT_LEVELS[level - 1])
 
 
 class SpeedrunRecord(StrictModel):
     """One record of a speedrun chain."""
 
     id: Slug = Field(description="Record identifier, unique in the chain.")
-    script: TaskPath | None = Field(default=None, description="The record's training script.")
-    time_s: float = Field(gt=0, description="Time to reach the target on the reference hardware, in seconds.")
+    date: datetime.date | None = Field(default=None, description="When the record was set (YYYY-MM-DD).")
+    script: TaskPath | None = Field(default=None, description="The record's training script in the task folder.")
+    script_url: ScriptUrl | None = Field(
+        default=None, description="The record's training script on the web (instead of `script`)."
+    )
+    time_s: float = Field(
+        gt=0, description="Mean time to reach the target on the reference hardware, in seconds of `protocol.clock`."
+    )
+    time_std_s: float = Field(default=0.0, ge=0, description="Standard deviation of the time over the seeds.")
+    seeds: int = Field(default=1, ge=1, description="Number of timed runs the mean and deviation are over.")
     summary: str = Field(default="", description="One-line summary of the change from the previous record.")
+    hints: SpeedrunHints = Field(
+        default_factory=SpeedrunHints,
+        description="Hints describing the change from the previous record to this one (what an agent starting "
+        "from the previous record is given).",
+    )
 
-
-class SpeedrunTarget(StrictModel):
-    """What a speedrun must reach."""
-
-    metric: str = Field(min_length=1, description="Metric the runner evaluates, e.g. `val_loss`.")
-    threshold: float = Field(description="Value the run must reach.")
-    higher_is_better: bool = Field(default=False, description="Direction of the target metric.")
+    @model_validator(mode="after")
+    def _one_script(self) -> SpeedrunRecord:
+        if self.script is not None and self.script_url is not None:
+            raise ValueError("give either script or script_url, not both")
+        if self.script is None and self.script_url is None:
+            raise ValueError("a record needs a script or a script_url")
+        return self
 
 
 class SpeedrunTask(_TaskBase):
-    """A chain of training-speed records; the agent must recover the next record's speed-up."""
+    """A chain of training-speed records; the agent must recover the next record's speed-up.
+
+    `metric` is the evaluator: `{script: <task>/evaluate.py, higher_is_better: ...}` whose
+    `score(submission, answers)` gets the saved model file and the private folder holding the validation slice.
+    """
 
     kind: Literal["speedrun"] = Field(description="Task kind.")
     target: SpeedrunTarget = Field(description="What a run must reach to count.")
+    protocol: SpeedrunProtocol = Field(
+        default_factory=SpeedrunProtocol, description="How runs are timed: clock, seeds, threads, untimed warm-up."
+    )
+    hardware: SpeedrunHardware = Field(description="Reference hardware of the records' times.")
+    invariants: SpeedrunInvariants = Field(description="Data and validation-slice rules the runner enforces.")
     records: list[SpeedrunRecord] = Field(min_length=2, description="The chain, oldest first.")
 
     @field_validator("records")
@@ -40,3 +196,22 @@ class SpeedrunTask(_TaskBase):
     def _unique_record_ids(cls, records: list[SpeedrunRecord]) -> list[SpeedrunRecord]:
         require_unique("record ids", [record.id for record in records])
         return records
+
+    @model_validator(mode="after")
+    def _directions_agree(self) -> SpeedrunTask:
+        if self.target.higher_is_better != self.metric.higher_is_better:
+            raise ValueError("target.higher_is_better must equal metric.higher_is_better (the evaluator's direction)")
+        return self
+
+    def record(self, record_id: str) -> SpeedrunRecord:
+        """The record with `record_id`; KeyError naming the known ids when there is none."""
+        for record in self.records:
+            if record.id == record_id:
+                return record
+        raise KeyError(f"no record {record_id!r}; the chain has {', '.join(r.id for r in self.records)}")
+
+    def successor(self, record_id: str) -> SpeedrunRecord | None:
+        """The record after `record_id` in the chain (None for the last one)."""
+        ids = [record.id for record in self.records]
+        index = ids.index(self.record(record_id).id)
+        return self.records[index + 1] if index + 1 < len(self.records) else None

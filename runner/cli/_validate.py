@@ -13,7 +13,7 @@ from rich.markup import escape
 from spec import Problem, default_tasks_dir
 from validators import GitError, Layer, TaskReport, ValidationReport, validate_paths
 
-from ._app import EXIT_FAILED, EXIT_OK, app, stdout, usage_error
+from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
 
 
 class OutputFormat(StrEnum):
@@ -85,6 +85,14 @@ def validate(
     cache_dir: Annotated[
         Path | None, typer.Option(help="Cache of prepared data and validation records (default ~/.cache/benchsmith).")
     ] = None,
+    record_verification: Annotated[
+        bool,
+        typer.Option(
+            "--record-verification",
+            help="With --execute: write each passed task's digest into verification.json beside its manifest, so "
+            "later runs execute only new or changed tasks.",
+        ),
+    ] = False,
 ) -> None:
     """Check task manifests: exit 0 when all are valid, 1 when any has an error, 2 on usage errors."""
     if not paths:
@@ -92,6 +100,8 @@ def validate(
         if default is None:
             raise usage_error("no paths given and no tasks/ folder here; name manifests or folders to validate")
         paths = [default]
+    if record_verification and not execute:
+        raise usage_error("--record-verification needs --execute: only executed checks can be recorded")
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise usage_error(f"no such file or folder: {', '.join(missing)}")
@@ -104,4 +114,10 @@ def validate(
         print(report.model_dump_json(indent=2))
     else:
         print_report(report)
+    if record_verification:
+        from validators import record_verification as write_records
+
+        console = stdout if output is OutputFormat.text else stderr  # keep JSON output parseable
+        for path, entries in write_records(report, cache_root=cache_dir).items():
+            console.print(f"recorded {entries} verified task(s) in {escape(str(path))}", highlight=False)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILED)

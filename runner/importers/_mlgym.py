@@ -230,8 +230,11 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
 
     timeout = config.get("training_timeout")
     resources: dict[str, Any] = {}
+    training_timeout: str | None = None
     if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
-        resources["time_limit"] = duration(float(timeout))
+        # MLGym's training_timeout limits each command; the total budget must at least hold one such command.
+        training_timeout = duration(float(timeout))
+        resources["time_limit"] = training_timeout
     else:
         report.warning(upstream, "no training_timeout; default time limit")
 
@@ -295,6 +298,8 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
     manifest["metric"] = metric
     if baselines:
         manifest["baselines"] = baselines
+    if training_timeout is not None:
+        manifest["training_timeout"] = training_timeout
     if resources:
         manifest["resources"] = resources
     manifest["provenance"] = {"origin": "imported", "by": BY, "upstream": f"{REPOSITORY}:{upstream}"}

@@ -237,15 +237,22 @@ def _win_share(pairwise: pd.DataFrame) -> pd.DataFrame:
 
 
 def _baselines(trials: pd.DataFrame, tasks: list[str]) -> pd.DataFrame:
-    """Each task's AUP baseline: the `sample` agent's mean valid score, else a recorded baseline, else none."""
+    """Each task's AUP baseline: the `sample` agent's mean valid score, else a recorded baseline, else none.
+
+    Research tasks put the recorded baseline first: it is the task's declared baseline, the one MLGym's AUP is
+    measured against.
+    """
     valid = _valid_scores(trials)
     sample = valid[trials["agent"] == SAMPLE_AGENT].groupby(trials["task"]).mean()
     recorded = trials["baseline_score"].astype("float64").groupby(trials["task"]).mean()
+    research = set(trials.loc[trials["kind"] == "research", "task"].astype(str))
     rows: list[dict[str, object]] = []
     for task in tasks:
         from_sample = sample.get(task, np.nan)
         from_record = recorded.get(task, np.nan)
-        if pd.notna(from_sample):
+        if str(task) in research and pd.notna(from_record):
+            rows.append({"task": task, "baseline": float(from_record), "source": "recorded baseline"})
+        elif pd.notna(from_sample):
             rows.append({"task": task, "baseline": float(from_sample), "source": "sample agent"})
         elif pd.notna(from_record):
             rows.append({"task": task, "baseline": float(from_record), "source": "recorded baseline"})
@@ -422,8 +429,9 @@ def build_report(
             "(a failed trial earns none); mean normalized is over valid trials that have a normalized score",
             f"Elo: Bradley-Terry on per-task matches (an agent's task score is the mean over its valid seeds; a "
             f"failure loses to any valid score), 95% interval from {rounds} bootstrap rounds over tasks (seed {seed})",
-            "AUP: per-task mean score over valid seeds against each task's baseline (the `sample` agent's mean "
-            "score, else a recorded baseline); an agent with no valid score on a task fails it",
+            "AUP: per-task mean score over valid seeds against each task's baseline (a research task's declared "
+            "baseline, else the `sample` agent's mean score, else a recorded baseline); an agent with no valid "
+            "score on a task fails it",
         ]
     )
     fsr = _fsr(trials, rounds, seed, notes)

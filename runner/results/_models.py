@@ -49,16 +49,55 @@ class ResearchDetails(StrictModel):
 
     kind: Literal["research"] = Field(default="research", description="Task kind.")
     baseline_score: float | None = Field(default=None, description="The task's baseline score.")
-    dev_score: float | None = Field(default=None, description="Last score on the dev split, if reported.")
+    dev_score: float | None = Field(
+        default=None, description="Primary metric of the final artefact on the dev split, if evaluated."
+    )
+    improvement: float | None = Field(
+        default=None,
+        description="Score minus baseline score, signed so that positive is better than the baseline.",
+    )
+    test_metrics: dict[str, float] = Field(
+        default_factory=dict, description="Every numeric metric the evaluator reported on the test split."
+    )
+    dev_metrics: dict[str, float] = Field(
+        default_factory=dict, description="Every numeric metric the evaluator reported on the dev split."
+    )
+    artefact_file: str | None = Field(
+        default=None, description="The scored artefact as kept in the trial folder, relative to it."
+    )
+    protected_changed: list[str] = Field(
+        default_factory=list, description="Protected files the agent changed or deleted (a rule violation)."
+    )
 
 
 class SpeedrunDetails(StrictModel):
-    """Details of a speedrun trial (filled by the speedrun runner)."""
+    """Details of a speedrun trial (filled by the speedrun runner; docs/speedrun.md)."""
 
     kind: Literal["speedrun"] = Field(default="speedrun", description="Task kind.")
     record: str | None = Field(default=None, description="Record the agent started from.")
+    next_record: str | None = Field(default=None, description="The record whose speed-up FSR measures against.")
     hint_level: int | None = Field(default=None, ge=0, le=3, description="Hint level given.")
-    time_s: float | None = Field(default=None, description="Measured time to reach the target.")
+    clock: Literal["process_cpu", "wall"] | None = Field(default=None, description="The protocol's clock.")
+    time_s: float | None = Field(default=None, description="Mean measured time over the seeds, in clock seconds.")
+    time_std_s: float | None = Field(default=None, description="Sample standard deviation of the seeds' times.")
+    times_s: list[float] = Field(default_factory=list, description="Measured time of each seed run.")
+    cpu_s: list[float] = Field(default_factory=list, description="CPU seconds of each seed run.")
+    wall_s: list[float] = Field(default_factory=list, description="Wall-clock seconds of each seed run.")
+    metric: str | None = Field(default=None, description="Name of the target metric.")
+    threshold: float | None = Field(default=None, description="The target's threshold.")
+    metric_value: float | None = Field(
+        default=None, description="The worst seed's evaluated metric on the fixed validation slice."
+    )
+    metric_values: list[float | None] = Field(default_factory=list, description="Evaluated metric of each seed.")
+    reached: bool | None = Field(default=None, description="Whether every seed reached the target.")
+    reference_time_s: float | None = Field(default=None, description="Reference time of the starting record.")
+    next_reference_time_s: float | None = Field(default=None, description="Reference time of the next record.")
+    reference_source: Literal["manifest", "retime"] | None = Field(
+        default=None, description="Where the reference times came from: the manifest or this machine's retime file."
+    )
+    reference_note: str | None = Field(default=None, description="Why the manifest's times were used, if they were.")
+    machine: str | None = Field(default=None, description="Fingerprint key of the machine that timed the runs.")
+    violations: list[str] = Field(default_factory=list, description="Invariants the run broke.")
     fsr: float | None = Field(default=None, description="Fraction of the speed-up to the next record recovered.")
 
 

@@ -10,6 +10,7 @@ from . import _local
 from ._base import (
     CODE_DIR,
     DATA_DIR,
+    MODEL_DIR,
     SUBMISSION_DIR,
     TASK_DIR,
     ExecResult,
@@ -30,6 +31,7 @@ with contextlib.suppress(ImportError):  # the docker backend needs the docker SD
 __all__ = [
     "CODE_DIR",
     "DATA_DIR",
+    "MODEL_DIR",
     "SUBMISSION_DIR",
     "TASK_DIR",
     "ExecResult",

@@ -11,8 +11,9 @@ The workspace contract is the same on every backend. Inside the sandbox:
 
 and the environment names them: BENCHSMITH_DATA, BENCHSMITH_SUBMISSION (the submission file path),
 BENCHSMITH_WORKDIR (code folder), BENCHSMITH_DESCRIPTION, BENCHSMITH_TIME_LIMIT_S, BENCHSMITH_VALIDATE (a command
-that checks the submission's format). Private answers, the data cache, other trials and the runner's files and
-environment are never inside.
+that checks the submission's format), and with `--allow-model` BENCHSMITH_MODEL_SOCKET (the runner's model proxy,
+mounted read-only under `/run/benchsmith`; docs/agents.md). Private answers, the data cache, other trials and the
+runner's files and environment are never inside.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ TASK_DIR = "/task"
 DATA_DIR = "/data"
 CODE_DIR = "/workspace/code"
 SUBMISSION_DIR = "/workspace/submission"
+MODEL_DIR = "/run/benchsmith"
+"""Where the folder of `SandboxSpec.model_socket` is mounted (read-only) inside the sandbox."""
 GpuPolicy = Literal["none", "optional", "required"]
 
 
@@ -57,8 +60,14 @@ class SandboxSpec:
     network: bool = False
     gpu: GpuPolicy = "none"
     gpus: int = 0
+    gpu_ids: tuple[str, ...] | None = None  # given by the executor: only these GPUs are visible; None: any
     time_limit_s: float = 1800.0
     env: dict[str, str] = field(default_factory=dict)
+    submission_readonly: bool = False
+    """Mount SUBMISSION_DIR read-only: a research task's evaluation sandbox, where it holds the agent's artefact."""
+    model_socket: Path | None = None
+    """A unix socket on the host (the runner's model proxy, `--allow-model`); its folder is mounted read-only at
+    MODEL_DIR and BENCHSMITH_MODEL_SOCKET names it inside. The network stays as `network` says."""
 
     def contract_environment(self) -> dict[str, str]:
         """The variables of the workspace contract, as the sandbox sees them."""
@@ -73,6 +82,7 @@ class SandboxSpec:
             "LANG": "C.UTF-8",
             "PYTHONUNBUFFERED": "1",
             **self.env,
+            **({"BENCHSMITH_MODEL_SOCKET": f"{MODEL_DIR}/{self.model_socket.name}"} if self.model_socket else {}),
         }
 
 

@@ -25,11 +25,13 @@ from docker.errors import APIError, DockerException, NotFound  # type: ignore[im
 from docker.types import DeviceRequest  # type: ignore[import-untyped]
 
 from runner.environments import EnvironmentSpec
+from runner.hardware import docker_runtimes
 from runner.images import LABEL, ImageError, docker_client, ensure_task_image
 
 from ._base import (
     CODE_DIR,
     DATA_DIR,
+    MODEL_DIR,
     SUBMISSION_DIR,
     TASK_DIR,
     ExecResult,
@@ -347,10 +349,7 @@ class DockerBackend(SandboxBackend):
     def _device_requests(self, client: Any, spec: SandboxSpec) -> list[Any]:
         if spec.gpu == "none" or spec.gpus <= 0:
             return []
-        try:
-            runtimes = client.info().get("Runtimes") or {}
-        except DockerException:
-            runtimes = {}
+        runtimes = docker_runtimes(client) or []
         if "nvidia" not in runtimes:
             if spec.gpu == "required":
                 raise SandboxUnavailable(
@@ -359,6 +358,8 @@ class DockerBackend(SandboxBackend):
                     "run `nvidia-ctk runtime configure --runtime=docker`, or use a machine with a GPU"
                 )
             return []  # optional: run on the CPU
+        if spec.gpu_ids is not None:
+            return [DeviceRequest(device_ids=list(spec.gpu_ids), capabilities=[["gpu"]])] if spec.gpu_ids else []
         return [DeviceRequest(count=spec.gpus, capabilities=[["gpu"]])]
 
     @staticmethod
@@ -385,7 +386,7 @@ class DockerBackend(SandboxBackend):
         except (ImageError, DockerException) as error:
             raise SandboxError(f"cannot build the sandbox image: {error}") from None
         mounts = {TASK_DIR: (spec.task_dir, "ro"), DATA_DIR: (spec.data_dir, "ro"), CODE_DIR: (spec.code_dir, "rw"),
-                  SUBMISSION_DIR: (spec.submission_dir, "rw")}  # fmt: skip
+                  SUBMISSION_DIR: (spec.submission_dir, "ro" if spec.submission_readonly else "rw")}  # fmt: skip
         volumes = {}
         for inside, (host, mode) in mounts.items():
             host = Path(host).resolve()
@@ -394,6 +395,8 @@ class DockerBackend(SandboxBackend):
             if mode == "rw":
                 self._writable_by_agent(host)
             volumes[str(host)] = {"bind": inside, "mode": mode}
+        if spec.model_socket is not None:  # the model proxy's socket: a way out that is not the network
+            volumes[str(spec.model_socket.parent.resolve())] = {"bind": MODEL_DIR, "mode": "ro"}
         memory = int(spec.memory_gb * 1024**3)
         labels = {LABEL: "1", f"{LABEL}.trial": spec.trial_id, f"{LABEL}.runner_pid": str(os.getpid()),
                   f"{LABEL}.runner_start": _process_start(os.getpid()) or "",

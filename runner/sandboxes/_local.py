@@ -32,6 +32,7 @@ from runner.environments import (
 from ._base import (
     CODE_DIR,
     DATA_DIR,
+    MODEL_DIR,
     SUBMISSION_DIR,
     TASK_DIR,
     ExecResult,
@@ -162,11 +163,17 @@ class LocalSandbox(Sandbox):
     def _environment(self) -> dict[str, str]:
         env = self.spec.contract_environment()
         env["PATH"] = f"{self.environment}/bin:/usr/local/bin:/usr/bin:/bin"
+        if self.spec.gpu_ids is not None:
+            # /dev is the host's, so CUDA's own filter is what keeps a trial off the GPUs given to others.
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(self.spec.gpu_ids)
         if not self.isolated:
             mapping = {TASK_DIR: self.spec.task_dir, DATA_DIR: self.spec.data_dir, CODE_DIR: self.spec.code_dir,
                        SUBMISSION_DIR: self.spec.submission_dir}  # fmt: skip
-            for key, value in env.items():
+            if self.spec.model_socket is not None:
+                mapping[MODEL_DIR] = self.spec.model_socket.parent
+            for key in list(env):
                 for inside, outside in mapping.items():
+                    value = env[key]  # a command line may name several folders: map each in turn
                     if value.startswith(inside) or f" {inside}" in value:
                         env[key] = value.replace(inside, str(outside))
         return env
@@ -197,7 +204,11 @@ class LocalSandbox(Sandbox):
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(self.environment), str(self.environment)]
         argv += ["--ro-bind", str(spec.task_dir), TASK_DIR, "--ro-bind", str(spec.data_dir), DATA_DIR]
-        argv += ["--bind", str(spec.code_dir), CODE_DIR, "--bind", str(spec.submission_dir), SUBMISSION_DIR]
+        argv += ["--bind", str(spec.code_dir), CODE_DIR]
+        argv += ["--ro-bind" if spec.submission_readonly else "--bind", str(spec.submission_dir), SUBMISSION_DIR]
+        if spec.model_socket is not None:  # the model proxy's socket: a way out that is not the network
+            argv += ["--perms", "0755", "--dir", str(Path(MODEL_DIR).parent)]
+            argv += ["--ro-bind", str(spec.model_socket.parent), MODEL_DIR]
         argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", CODE_DIR]
         for key, value in env.items():
             argv += ["--setenv", key, value]

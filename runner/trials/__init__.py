@@ -1,6 +1,7 @@
 """Trials: one agent on one task with one seed, run in a sandbox, graded outside it, recorded atomically."""
 
-from ._batch import BatchReport, run_batch
+from ._batch import BatchReport, pending_requests, record_outcome, run_batch
+from ._claims import ClaimOutcome, ClaimRecord, claim, run_claimed
 from ._identity import TrialKey, agent_label
 from ._kinds import KindRuntime, Scored, TrialOptionError, get_kind_runtime, kind_runtime
 from ._run import RunSettings, TrialRequest, run_trial
@@ -8,6 +9,8 @@ from ._workspace import TrialFolders, make_workspace
 
 __all__ = [
     "BatchReport",
+    "ClaimOutcome",
+    "ClaimRecord",
     "KindRuntime",
     "RunSettings",
     "Scored",
@@ -16,9 +19,13 @@ __all__ = [
     "TrialOptionError",
     "TrialRequest",
     "agent_label",
+    "claim",
     "get_kind_runtime",
     "kind_runtime",
     "make_workspace",
+    "pending_requests",
+    "record_outcome",
     "run_batch",
+    "run_claimed",
     "run_trial",
 ]

@@ -64,6 +64,10 @@ class KindRuntime(ABC):
     ) -> Scored:
         """Score what the agent left, outside the agent's sandbox (never raises for the agent's mistakes)."""
 
+    def higher_is_better(self, request: TrialRequest) -> bool:
+        """Direction of the result's score: the task metric's, unless the kind scores something else."""
+        return request.manifest.metric.higher_is_better
+
     def details(self, request: TrialRequest, submission_copy: str | None) -> TrialDetails:
         """Details for a trial that was not scored (the agent failed)."""
         from runner.results import CompetitionDetails

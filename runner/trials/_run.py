@@ -14,6 +14,7 @@ from pathlib import Path
 
 from runner.agents import AgentContext, AgentOutcome, get_agent
 from runner.grading import GradingError
+from runner.llm import ModelAccess, ModelError, ModelProxy, batch_meter
 from runner.preparation import PreparationError, prepare_task
 from runner.results import Lock, TrialResult, TrialStatus, Usage, write_result
 from runner.sandboxes import SandboxError, SandboxSpec, get_backend
@@ -38,6 +39,8 @@ class TrialRequest:
     model: str | None = None
     record: str | None = None
     hint_level: int | None = None
+    model_access: ModelAccess | None = None
+    """`--allow-model`: the trial's sandbox reaches the configured model only through a runner-side proxy."""
 
     @property
     def manifest(self) -> AnyTask:
@@ -51,8 +54,8 @@ class TrialRequest:
         variant = "-".join(
             part
             for part in (
-                f"r{self.record}" if self.record is not None else "",
-                f"h{self.hint_level}" if self.hint_level is not None else "",
+                f"record-{self.record}" if self.record is not None else "",
+                f"hint-{self.hint_level}" if self.hint_level is not None else "",
             )
             if part
         )
@@ -78,8 +81,11 @@ def _benchsmith_version() -> str:
         return "unknown"
 
 
-def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) -> TrialResult:
-    """Run one trial and write its result.json atomically; returns the result (never raises for trial failures)."""
+def run_trial(
+    request: TrialRequest, settings: RunSettings, attempt: int = 1, *, gpu_ids: tuple[str, ...] | None = None
+) -> TrialResult:
+    """Run one trial and write its result.json atomically; returns the result (never raises for trial failures).
+    `gpu_ids`: the GPUs an executor gave this trial, the only ones it sees (None: not managed, the backend decides)."""
     key = request.key
     folder = key.folder(settings.runs_dir)
     task = request.manifest
@@ -89,18 +95,22 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
     scored = Scored()
     lock = Lock(backend=settings.backend, benchsmith=_benchsmith_version())
     submission_copy: str | None = None
+    proxy: ModelProxy | None = None
     try:
         agent = get_agent(request.agent)
         prepared = prepare_task(request.task, cache_root=settings.cache_root)
         folders = make_workspace(folder, task, request.task.path, prepared)
         extra_env = runtime.setup(request, folders, prepared)
         file_name = task.submission.file if task.submission else "submission.csv"
+        if request.model_access is not None:
+            proxy = ModelProxy(request.model_access, batch_meter())
         spec = SandboxSpec(
             trial_id=key.trial_id, task_dir=folders.task, data_dir=prepared.public, code_dir=folders.code,
             submission_dir=folders.submission, submission_file=file_name, packages=tuple(task.environment.packages),
             python=task.environment.python, cpus=task.resources.cpus, memory_gb=task.resources.memory_gb,
             pids=DEFAULT_PIDS, network=task.resources.network, gpu=task.resources.gpu, gpus=task.resources.gpus,
-            time_limit_s=task.resources.time_limit_s, env=extra_env,
+            time_limit_s=task.resources.time_limit_s, env=extra_env, gpu_ids=gpu_ids,
+            model_socket=proxy.socket if proxy else None,
         )  # fmt: skip
         log_path = folders.logs / "agent.log"
 
@@ -132,13 +142,17 @@ def run_trial(request: TrialRequest, settings: RunSettings, attempt: int = 1) ->
             submission_copy = file_name
         status: TrialStatus = outcome.status if outcome.status != "ok" else scored.status
         reason = outcome.reason if outcome.status != "ok" else scored.reason
-    except (SandboxError, PreparationError, GradingError, OSError) as error:
+    except (SandboxError, PreparationError, GradingError, ModelError, OSError) as error:
         status, reason = "infra_error", f"{type(error).__name__}: {error}"
+    finally:
+        if proxy is not None:  # after the sandbox: what the agent spent through it is the trial's usage
+            proxy.close()
+            outcome.usage = proxy.usage
     result = TrialResult(
         trial_id=key.trial_id, task_id=task.id, task_version=task.version, task_digest=key.digest, kind=task.kind,
         agent=request.agent, agent_label=key.label, model=request.model, seed=request.seed, backend=settings.backend,
         status=status, reason=reason, attempts=attempt, score=scored.score,
-        higher_is_better=task.metric.higher_is_better, started_at=started_at,
+        higher_is_better=runtime.higher_is_better(request), started_at=started_at,
         duration_s=time.monotonic() - started, usage=outcome.usage if outcome.usage else Usage(),
         details=scored.details or runtime.details(request, submission_copy), lock=lock,
         **scored.fields,

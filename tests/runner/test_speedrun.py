@@ -1,0 +1,181 @@
+"""Speedrun trials end to end on the local backend, on the micro chain (tests/fixtures/tasks/speedrun/): the runner
+times scripts itself, evaluates the saved models itself, enforces the invariants, and scores FSR against the next
+record with times retimed on this machine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from runner.results import SpeedrunDetails, TrialResult
+from runner.speedrun import declared_slices, read_retime, retime_path
+from runner.trials import RunSettings, TrialRequest, run_trial
+from runner.trials._kinds import TrialOptionError, get_kind_runtime
+from spec import SpeedrunTask, load_task
+from tests.conftest import FIXTURES, REPO, replace_in, require_bwrap
+
+RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+
+
+@dataclass(frozen=True)
+class Chain:
+    manifest: Path
+    cache: Path
+    runs: Path
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    """A copy of the micro chain timed with one seed per run (the tests compare behaviour, not precision)."""
+    require_bwrap()
+    root = tmp_path_factory.mktemp("speedrun")
+    ignore = shutil.ignore_patterns("__pycache__", "*.retime.json")
+    shutil.copytree(FIXTURES / "speedrun", root / "speedrun", ignore=ignore)
+    manifest = root / "speedrun" / "micro-chain.yaml"
+    replace_in(manifest, "seeds: 2, threads: 1", "seeds: 1, threads: 1")
+    yield Chain(manifest, root / "cache", root / "runs")
+
+
+def _trial(chain: Chain, agent: str, *, record: str | None = "r0", hint: int | None = None,
+           args: tuple[str, ...] = ()) -> TrialResult:  # fmt: skip
+    task = load_task(chain.manifest)
+    settings = RunSettings(runs_dir=chain.runs, backend="local", cache_root=chain.cache)
+    return run_trial(TrialRequest(task, agent, args=args, record=record, hint_level=hint), settings)
+
+
+def _details(result: TrialResult) -> SpeedrunDetails:
+    assert isinstance(result.details, SpeedrunDetails)
+    return result.details
+
+
+def test_declared_slice_is_found_in_every_form(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ignored.py").write_text("VAL_TOKENS = 1\n")
+    (tmp_path / "train.py").write_text(
+        "VAL_TOKENS = 4096\nval_tokens: int = 512\n"
+        "class Hyper:\n    Val_Tokens = 64\n"
+        "def f(**kw): pass\nf(val_tokens=8)\nother = 3\nVAL_TOKENS = True\n"
+    )
+    assert declared_slices(tmp_path, "VAL_TOKENS", 4096) == [
+        "train.py:2 sets val_tokens = 512", "train.py:4 sets Val_Tokens = 64", "train.py:6 sets val_tokens = 8",
+    ]  # fmt: skip
+
+
+def test_record_and_hint_options_are_checked(chain: Chain) -> None:
+    runtime = get_kind_runtime("speedrun")
+    task = load_task(chain.manifest)
+    runtime.check(TrialRequest(task, "sample"))
+    runtime.check(TrialRequest(task, "sample", record="r1", hint_level=3))
+    with pytest.raises(TrialOptionError, match="r2 is the last record"):
+        runtime.check(TrialRequest(task, "sample", record="r2"))
+    with pytest.raises(TrialOptionError, match="no record 'r9'"):
+        runtime.check(TrialRequest(task, "sample", record="r9"))
+
+
+def test_edited_validation_data_is_a_rule_violation(chain: Chain) -> None:
+    result = _trial(chain, "command", hint=2, args=("printf x >> data/val.bin",))
+    assert result.status == "rule_violation" and result.score == 0.0
+    assert result.reason is not None and "data/val.bin was changed" in result.reason
+    workspace = chain.runs / result.trial_id / "workspace" / "code"
+    hint = (FIXTURES / "speedrun" / "micro-chain" / "hints" / "r1" / "description.md").read_text()
+    assert (workspace / "HINT.md").read_text() == hint
+    record = (FIXTURES / "speedrun" / "micro-chain" / "records" / "r0.py").read_text()
+    assert (workspace / "train.py").read_text() == record
+    assert _details(result).violations and _details(result).record == "r0"
+
+
+def test_shrunk_validation_slice_is_a_rule_violation(chain: Chain) -> None:
+    result = _trial(chain, "command", args=("sed -i 's/^VAL_TOKENS = 4096/VAL_TOKENS = 256/' train.py",))
+    assert result.status == "rule_violation" and result.score == 0.0
+    assert result.reason is not None and "train.py:12 sets VAL_TOKENS = 256" in result.reason
+    assert "4096 tokens" in result.reason
+
+
+def test_script_that_writes_its_data_is_a_rule_violation(chain: Chain) -> None:
+    script = 'import os; open(os.environ["SPEEDRUN_DATA"] + "/val.bin", "ab").write(b"x")'
+    result = _trial(chain, "command", args=(f"echo '{script}' > train.py",))
+    assert result.status == "rule_violation" and result.score == 0.0
+    assert result.reason is not None and "the script changed its data" in result.reason
+
+
+def test_missed_target_scores_zero_whatever_the_script_prints(chain: Chain) -> None:
+    command = "sed -i 's/^STEPS = 1500/STEPS = 3/' train.py && echo 'print(\"val_loss 0.5\")' >> train.py"
+    result = _trial(chain, "command", args=(command,))
+    details = _details(result)
+    assert result.status == "ok" and result.score == 0.0 and details.fsr == 0.0
+    assert details.reached is False and details.metric_value is not None and details.metric_value > 1.02
+    assert result.reason is not None and "missed the target" in result.reason and "4096-token" in result.reason
+    # Collected before the retime test, so no retime file exists yet: the manifest's times, with a note.
+    assert details.reference_source == "manifest" and details.reference_time_s == 3.11
+    assert details.reference_note is not None and "micro-chain.retime.json" in details.reference_note
+
+
+def test_cpu_of_processes_the_script_leaves_behind_is_counted(chain: Chain) -> None:
+    # The script idles while a detached helper burns CPU, then exits without waiting for it or saving a model.
+    script = (
+        "import os, subprocess, sys, time\n"
+        'burn = \'import time\\nwhile time.process_time() < 0.6: pass\\nopen("burnt", "w").close()\\n'
+        "while True: pass'\n"
+        "subprocess.Popen([sys.executable, '-c', burn], start_new_session=True)\n"
+        "while not os.path.exists('burnt'): time.sleep(0.05)\n"
+    )
+    encoded = base64.b64encode(script.encode()).decode()
+    result = _trial(chain, "command", args=(f"echo {encoded} | base64 -d > train.py",))
+    assert result.status == "invalid_submission" and "saved no model" in (result.reason or "")
+    assert _details(result).cpu_s and _details(result).cpu_s[0] >= 0.6
+
+
+def test_failing_script_is_an_invalid_submission(chain: Chain) -> None:
+    result = _trial(chain, "command", args=("echo 'raise SystemExit(3)' > train.py",))
+    assert result.status == "invalid_submission" and result.score == 0.0
+    assert result.reason is not None and "exit code 3" in result.reason
+
+
+def test_retime_usage_errors() -> None:
+    env = {**os.environ, "COLUMNS": "200"}
+    manifest = FIXTURES / "speedrun" / "micro-chain.yaml"
+    for arguments, message in (
+        ([str(FIXTURES / "curated" / "penguins-species.yaml")], "retime is for speedrun tasks"),
+        ([str(manifest), "--record", "r7"], "--record r7: not in the chain (r0, r1, r2)"),
+    ):
+        completed = subprocess.run([*RUNNER, "speedrun", "retime", *arguments], capture_output=True, text=True,
+                                   cwd=REPO, env=env, timeout=120)  # fmt: skip
+        assert completed.returncode == 2 and message in completed.stderr, completed.stderr
+
+
+def test_retime_then_baseline_and_sample_recover_all_and_none_of_the_speedup(chain: Chain) -> None:
+    env = {**os.environ, "COLUMNS": "200"}
+    completed = subprocess.run(
+        [*RUNNER, "speedrun", "retime", str(chain.manifest), "--cache-dir", str(chain.cache)],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=900,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "wrote" in completed.stdout and "faster by" in completed.stdout
+    retimed = read_retime(chain.manifest)
+    assert retimed is not None and retime_path(chain.manifest).name == "micro-chain.retime.json"
+    (machine,) = retimed.machines.values()
+    means = [machine.records[r].mean_s for r in ("r0", "r1", "r2")]
+    assert means == sorted(means, reverse=True) and all(entry.reached for entry in machine.records.values())
+    task = load_task(chain.manifest).manifest
+    assert isinstance(task, SpeedrunTask)
+    for record, successor in (("r0", "r1"), ("r1", "r2")):
+        baseline, sample = _trial(chain, "baseline", record=record), _trial(chain, "sample", record=record)
+        for result in (baseline, sample):
+            details = _details(result)
+            assert result.status == "ok" and result.higher_is_better, result.reason
+            assert details.reference_source == "retime" and details.next_record == successor
+            assert details.reached and details.time_s is not None and details.time_s > 0
+            assert result.score == details.fsr
+        assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
+        assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+    on_disk = json.loads((chain.runs / baseline.trial_id / "result.json").read_text())
+    assert on_disk["details"]["kind"] == "speedrun" and on_disk["details"]["reference_source"] == "retime"
