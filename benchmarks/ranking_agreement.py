@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--curated", type=Path, default=REPO / "tasks" / "curated")
     parser.add_argument("--generated", type=Path, nargs="+", default=[REPO / "tasks" / "generated"])
-    parser.add_argument("--fraction", type=float, default=0.15, help="Share of generated tasks rated (by id hash).")
+    parser.add_argument("--fraction", type=float, default=0.12, help="Share of generated tasks rated (by id hash).")
     parser.add_argument("--rounds", type=int, default=1000, help="Bootstrap rounds.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scores", type=Path, default=Path("/tmp/benchsmith-ranking-scores.json"))

@@ -18,6 +18,8 @@ ENTRYPOINT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Z
 DURATION_PATTERN = r"^\d+(?:\.\d+)?(?:s|m|h)$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 PYTHON_VERSION_PATTERN = r"^3\.\d{1,2}$"
+PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+"""A Python identifier (a module attribute, a constant's name)."""
 
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 

@@ -12,12 +12,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from ._base import StrictModel
-from ._fields import Duration, TaskDir, TaskPath, duration_seconds
+from ._fields import PYTHON_NAME_PATTERN, Duration, TaskDir, TaskPath, duration_seconds
 from ._metric import NamedMetric
 from ._task import _TaskBase
 
 ArtefactType = Literal["csv", "checkpoint", "module"]
-PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 def _workspace_relative(value: str) -> str:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._base import StrictModel, require_unique
-from ._fields import Duration, Sha256, Slug, TaskPath, duration_seconds
+from ._fields import PYTHON_NAME_PATTERN, Duration, Sha256, Slug, TaskPath, duration_seconds
 from ._task import _TaskBase
 
 Clock = Literal["process_cpu", "wall"]
@@ -22,7 +22,6 @@ HINT_LEVELS: tuple[HintLevel, ...] = ("pseudocode", "description", "paper")
 TokenDtype = Literal["uint8", "uint16", "int32", "int64"]
 TOKEN_BYTES: dict[str, int] = {"uint8": 1, "uint16": 2, "int32": 4, "int64": 8}
 PYTHON_MODULE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$"
-PYTHON_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class SpeedrunTarget(StrictModel):
@@ -97,10 +96,17 @@ class SpeedrunValidation(StrictModel):
 
     file: str = Field(
         pattern=r"^[A-Za-z0-9_.-]+$",
-        description="File name of the slice in both the prepared public/ and private/ folders.",
+        description="File name of the evaluation slice in the prepared private/ folder. It must not be among the "
+        "public files the timed script reads (a script could memorise it); a public dev slice of the same length "
+        "under the same name is fine.",
     )
     tokens: int = Field(gt=0, description="Number of tokens in the slice; a file of another length is an error.")
     dtype: TokenDtype = Field(default="uint16", description="Token type of the flat binary file (little-endian).")
+    sha256: Sha256 | None = Field(
+        default=None,
+        description="SHA-256 of the prepared private slice; a preparation giving another slice is an error, so "
+        "the target cannot move silently.",
+    )
     constant: str | None = Field(
         default=None,
         pattern=PYTHON_NAME_PATTERN,
@@ -114,10 +120,33 @@ class SpeedrunValidation(StrictModel):
         return self.tokens * TOKEN_BYTES[self.dtype]
 
 
+class CausalProbe(StrictModel):
+    """The saved model must be a causal language model: `forward(idx[B, T]) -> logits[B, T, vocab]` where the
+    logits at position t depend only on tokens 0..t. The runner probes it before the evaluator scores it."""
+
+    context: int = Field(
+        ge=2, description="Length T of the probe windows (cut from the validation slice); the model must accept it."
+    )
+    windows: int = Field(default=4, ge=1, le=64, description="Random windows probed, each at a random position t.")
+    tolerance: float = Field(
+        default=1e-4,
+        gt=0,
+        description="Largest allowed change of logits[:, :t+1], relative to their largest magnitude (plus this "
+        "value absolute), when the tokens after t are replaced.",
+    )
+
+
 class SpeedrunInvariants(StrictModel):
     """What the runner checks around every timed run."""
 
     validation: SpeedrunValidation = Field(description="The fixed validation slice.")
+    causal_lm: CausalProbe | None = Field(
+        default=None,
+        description="Set for chains whose models are token language models: the runner checks the saved model "
+        "cannot see future tokens (changing tokens after position t must not change logits up to t); a model "
+        "that can is a rule violation. Without it, a model that copies the next input token scores a near-zero "
+        "loss with no training.",
+    )
     data: dict[str, Sha256] = Field(
         default_factory=dict,
         description="Public data files by name and their SHA-256; pinned files must match after preparation, in "

@@ -49,7 +49,7 @@ class CatalogueCheck:
 
 
 _TASK_CHECKS: dict[str, TaskCheck] = {}
-ENGINE_CODES = ("validator.check-crashed",)
+ENGINE_CODES = ("validator.check-crashed", "validator.execution-skipped")
 """Codes the validation engine itself reports, beside those of the checks."""
 _CATALOGUE_CHECKS: dict[str, CatalogueCheck] = {}
 

@@ -37,13 +37,34 @@ def _guarded(check: TaskCheck, task: LoadedTask, context: CheckContext) -> list[
         return [task.problem("validator.check-crashed", message)]
 
 
+def _gpu_shortage(task: LoadedTask) -> str | None:
+    """Why this machine cannot run the task (it requires more GPUs than exist), else None."""
+    from runner.hardware import GpuShortage, check_gpu_needs, detect_gpus
+
+    assert task.manifest is not None
+    if task.manifest.resources.gpu != "required":
+        return None
+    try:
+        check_gpu_needs([(task.manifest.id, task.manifest.resources)], detect_gpus(), backend="local")
+    except GpuShortage as shortage:
+        return str(shortage)
+    return None
+
+
 def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem]:
+    shortage = _gpu_shortage(task)
+    if shortage is not None:
+        skipped = f"execution checks skipped: {shortage}"
+        return [task.problem("validator.execution-skipped", skipped, ("resources",), severity="warning")]
     checks = task_checks("execute")
     record = ExecutionRecords(context.cache_root)
     digest = task_digest(task.path, task.manifest, task.raw or None)
-    verified = recorded_problems(task, digest, [check.name for check in checks])
-    if verified is not None:
-        return verified  # the repository's verification record vouches for this exact digest
+    # A pull request (--changed-since) could add a broken task together with a forged record entry: the tasks it
+    # changed are always executed; elsewhere the repository's record vouches for exactly the digests it lists.
+    if context.changed_since is None:
+        verified = recorded_problems(task, digest, [check.name for check in checks])
+        if verified is not None:
+            return verified
     cached = record.get(digest, [check.name for check in checks])
     if cached is not None:
         return cached

@@ -11,6 +11,7 @@ from ._base import (
     agent_names,
     get_agent,
     outcome_of,
+    output_tail,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "agent_names",
     "get_agent",
     "outcome_of",
+    "output_tail",
 ]

@@ -46,6 +46,11 @@ class AgentOutcome:
     usage: Usage = field(default_factory=Usage)
 
 
+def output_tail(result: ExecResult, limit: int = 1500) -> str:
+    """The last `limit` characters of a command's stderr, or of its stdout when stderr is empty."""
+    return (result.stderr.strip() or result.stdout.strip())[-limit:]
+
+
 def outcome_of(result: ExecResult, what: str) -> AgentOutcome:
     """Turn a sandbox command's end into an agent outcome."""
     if result.oom:
@@ -53,8 +58,7 @@ def outcome_of(result: ExecResult, what: str) -> AgentOutcome:
     if result.timed_out:
         return AgentOutcome("timeout", f"{what} exceeded the time limit after {result.duration_s:.1f} s")
     if result.exit_code != 0:
-        tail = result.stderr.strip()[-1500:] or result.stdout.strip()[-1500:]
-        return AgentOutcome("agent_error", f"{what} exited with {result.exit_code}: {tail}")
+        return AgentOutcome("agent_error", f"{what} exited with {result.exit_code}: {output_tail(result)}")
     return AgentOutcome()
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, environments_root
+from runner.hardware import GpuShortage, check_gpu_needs, detect_gpus
 from spec import default_tasks_dir, iter_manifests, load_task
 
 from ._app import EXIT_FAILED, app, stderr, stdout
@@ -21,16 +22,25 @@ app.add_typer(envs, name="envs")
 def build(
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue whose environments to build.")] = None,
 ) -> None:
-    """Build the base environment and one per distinct `environment.packages` of the catalogue."""
+    """Build the base environment and one per distinct `environment.packages` of the catalogue (tasks that require
+    more GPUs than this machine has are skipped)."""
     base = EnvironmentSpec()
     specs = {base.key: base}
     root = tasks_dir or default_tasks_dir()
+    gpus = detect_gpus()
     if root is not None:
         for path in iter_manifests(root):
             task = load_task(path)
-            if task.manifest is not None:
-                spec = EnvironmentSpec(tuple(task.manifest.environment.packages))
-                specs.setdefault(spec.key, spec)
+            if task.manifest is None:
+                continue
+            try:
+                check_gpu_needs([(task.manifest.id, task.manifest.resources)], gpus, backend="local")
+            except GpuShortage as shortage:
+                # Its packages are built for GPUs (e.g. a CUDA torch of several GB) and it cannot run here anyway.
+                stderr.print(f"[yellow]skipped[/] {escape(task.manifest.id)}: {escape(str(shortage))}")
+                continue
+            spec = EnvironmentSpec(tuple(task.manifest.environment.packages))
+            specs.setdefault(spec.key, spec)
     for spec in specs.values():
         try:
             folder = ensure_environment(spec)

@@ -47,7 +47,7 @@ def load_tasks(arguments: list[str], tasks_dir: Path | None) -> list[LoadedTask]
     tasks = []
     for argument in arguments:
         try:
-            path = resolve_task(argument, tasks_dir)
+            path = resolve_task(argument, tasks_dir).resolve()  # absolute: Ray workers run elsewhere
         except TaskNotFoundError as error:
             raise usage_error(str(error)) from None
         task = load_task(path)

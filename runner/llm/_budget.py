@@ -111,6 +111,12 @@ class Budget:
         tokens = self.input_tokens + self.output_tokens
         if limits.max_tokens is not None and tokens >= limits.max_tokens:
             raise BudgetExceeded(f"{tokens} tokens reached max_tokens {limits.max_tokens}")
+        if limits.max_cost_usd is not None and self.cost_usd is None:
+            # Letting calls go on would silently lift the cap the user set.
+            raise BudgetExceeded(
+                f"max_cost ${limits.max_cost_usd:g} cannot be enforced: a call's price is unknown (no usage reported, "
+                "or the endpoint and model are not in runner/llm/prices.toml)"
+            )
         if limits.max_cost_usd is not None and self.cost_usd is not None and self.cost_usd >= limits.max_cost_usd:
             raise BudgetExceeded(f"trial cost ${self.cost_usd:.4f} reached max_cost ${limits.max_cost_usd:g}")
         if limits.wall_time_s is not None and self.elapsed_s >= limits.wall_time_s:

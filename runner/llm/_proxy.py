@@ -19,6 +19,7 @@ import shutil
 import socketserver
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -39,6 +40,10 @@ SOCKET_NAME = "model.sock"
 FORWARDER_NAME = "forward.py"
 MAX_BODY_BYTES = 64 * 1024**2
 DEFAULT_TIMEOUT_S = 600.0
+MAX_IN_FLIGHT = 4
+"""Model calls one trial may have running at once (bounds how far calls in flight can overshoot a limit)."""
+CLOSE_WAIT_S = 30.0
+"""How long closing the proxy waits for calls still in flight, so their tokens are counted."""
 LIMIT_KEYS = {"calls": "max_steps", "tokens": "max_tokens", "cost": "max_cost_usd", "wall_time": "wall_time_s"}
 """`--model-limit KEY=VALUE` keys and the Limits field each sets."""
 
@@ -147,6 +152,7 @@ class ModelProxy:
         self.budget = Budget(access.limits, meter)
         self.refusal: str | None = None
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         # A short path: a unix socket's path may not exceed 107 bytes, and the default temp folder can be long.
         self.folder = Path(tempfile.mkdtemp(prefix="benchsmith-model-", dir="/tmp" if Path("/tmp").is_dir() else None))
         try:
@@ -169,9 +175,13 @@ class ModelProxy:
             return self.budget.usage
 
     def close(self) -> None:
-        """Stop listening and remove the socket's folder (calls still in flight finish on their threads)."""
+        """Stop listening, wait (bounded) for calls in flight so their tokens are in `usage`, remove the socket."""
         self._server.shutdown()
         self._server.server_close()
+        deadline = time.monotonic() + CLOSE_WAIT_S
+        for _ in range(MAX_IN_FLIGHT):
+            if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> ModelProxy:
@@ -190,6 +200,11 @@ class ModelProxy:
             self.budget.record(ChatReply("", input_tokens, output_tokens, cost))
 
     def _forward(self, handler: _Handler, request: dict[str, Any]) -> None:
+        # Limits are checked before a call, so calls in flight can overshoot them: at most MAX_IN_FLIGHT calls.
+        with self._slots:
+            self._forward_one(handler, request)
+
+    def _forward_one(self, handler: _Handler, request: dict[str, Any]) -> None:
         with self._lock:
             try:
                 self.budget.step()

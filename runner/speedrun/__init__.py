@@ -6,9 +6,13 @@ The contract a record script follows and what is measured are in docs/speedrun.m
 
 from ._measure import (
     DATA_FOLDER,
+    HELPER_MAX_BYTES,
     MODEL_NAME,
+    RULE_FAILURES,
     SCRIPT_NAME,
+    STAGED_MAX_BYTES,
     Bench,
+    Evaluation,
     SeedRun,
     copy_public_data,
     data_changes,
@@ -17,6 +21,9 @@ from ._measure import (
     public_hashes,
     script_environment,
     sha256_file,
+    staged_files,
+    staging_problems,
+    thread_environment,
     time_script,
 )
 from ._retime import (
@@ -44,10 +51,14 @@ from ._rules import declared_slices, pristine_problems
 
 __all__ = [
     "DATA_FOLDER",
+    "HELPER_MAX_BYTES",
     "MODEL_NAME",
     "RETIME_SUFFIX",
+    "RULE_FAILURES",
     "SCRIPT_NAME",
+    "STAGED_MAX_BYTES",
     "Bench",
+    "Evaluation",
     "MachineFingerprint",
     "MachineTimes",
     "ReferenceSource",
@@ -74,6 +85,9 @@ __all__ = [
     "script_environment",
     "sha256_file",
     "significantly_faster",
+    "staged_files",
+    "staging_problems",
+    "thread_environment",
     "time_record",
     "time_script",
     "write_retime",

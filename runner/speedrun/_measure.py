@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from runner.agents import output_tail
 from runner.preparation import PreparedTask
 from runner.sandboxes import ExecResult, SandboxSpec, get_backend
 from spec import ScriptMetric, SpeedrunTask
@@ -30,11 +31,16 @@ _HERE = Path(__file__).parent
 _TIMER = "timer.py"
 _DRIVER = "evaluate_driver.py"
 _EVALUATOR = "evaluate.py"
-_TAIL = 1500
+HELPER_MAX_BYTES = 64 * 1024
+"""Largest Python file staged for a timed run (train.py included); a larger one is a rule violation."""
+STAGED_MAX_BYTES = 256 * 1024
+"""Largest total of the Python files staged for a timed run."""
 _SANDBOX_CODE = "/workspace/code"
 _SANDBOX_OUT = "/workspace/submission"
 
-Failure = Literal["failed", "timeout", "oom", "no_model", "data_changed", "eval_failed"]
+Failure = Literal["failed", "timeout", "oom", "no_model", "data_changed", "not_causal", "eval_failed"]
+RULE_FAILURES: tuple[Failure, ...] = ("data_changed", "not_causal")
+"""Failures that break a rule (status rule_violation) rather than fail the run."""
 
 
 @dataclass(frozen=True)
@@ -93,31 +99,65 @@ def copy_public_data(prepared: PreparedTask, destination: Path) -> None:
     shutil.copytree(prepared.public, destination)
 
 
+def staged_files(workspace: Path) -> list[Path]:
+    """The workspace files a timed run gets: its Python files (train.py and helpers), as relative paths.
+
+    Nothing else is staged — no weights, data, caches or logs the agent made while it worked, so nothing trained
+    outside the clock can reach the timed run. Files under `data/` and under hidden or `__pycache__` folders (pip
+    and tool caches in $HOME) are left out, and so are symbolic links.
+    """
+    found = []
+    for path in sorted(workspace.rglob("*.py")):
+        relative = path.relative_to(workspace)
+        if relative.parts[0] == DATA_FOLDER or any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
+            continue
+        if path.is_file() and not path.is_symlink():
+            found.append(relative)
+    return found
+
+
+def staging_problems(workspace: Path) -> list[str]:
+    """Rule violations in what a timed run would get: Python files over the size caps (weights in disguise)."""
+    sizes = {relative: (workspace / relative).stat().st_size for relative in staged_files(workspace)}
+    problems = [
+        f"{relative.as_posix()} is {size} bytes, over the {HELPER_MAX_BYTES // 1024} KiB cap on a staged Python file"
+        for relative, size in sizes.items()
+        if size > HELPER_MAX_BYTES
+    ]
+    total = sum(sizes.values())
+    if total > STAGED_MAX_BYTES:
+        problems.append(
+            f"the workspace's Python files total {total} bytes, over the {STAGED_MAX_BYTES // 1024} KiB cap on "
+            "what a timed run gets"
+        )
+    return problems
+
+
 def stage_workspace(source: Path, destination: Path, prepared: PreparedTask) -> None:
-    """Copy a workspace (without its data copy and model) and put pristine public data beside its script."""
+    """Copy a workspace's staged Python files (train.py and helpers) and put pristine public data beside them."""
     shutil.rmtree(destination, ignore_errors=True)
-    shutil.copytree(
-        source,
-        destination,
-        symlinks=True,
-        ignore=lambda folder, names: [n for n in names if Path(folder) == source and n in (DATA_FOLDER, MODEL_NAME)],
-    )
+    destination.mkdir(parents=True)
+    for relative in staged_files(source):
+        (destination / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / relative, destination / relative)
     copy_public_data(prepared, destination / DATA_FOLDER)
+
+
+def thread_environment(threads: int) -> dict[str, str]:
+    """The thread-count variables every sandboxed run of a chain gets."""
+    value = str(threads)
+    return {"SPEEDRUN_THREADS": value, "OMP_NUM_THREADS": value, "MKL_NUM_THREADS": value,
+            "OPENBLAS_NUM_THREADS": value}  # fmt: skip
 
 
 def script_environment(task: SpeedrunTask, seed: int, data: str, model: str) -> dict[str, str]:
     """The variables of the record-script contract (docs/speedrun.md)."""
-    threads = str(task.protocol.threads)
     return {
         "SPEEDRUN_DATA": data,
         "SPEEDRUN_MODEL": model,
         "SPEEDRUN_SEED": str(seed),
-        "SPEEDRUN_THREADS": threads,
         "SPEEDRUN_VAL_TOKENS": str(task.invariants.validation.tokens),
-        "OMP_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-    }
+    } | thread_environment(task.protocol.threads)
 
 
 def _tagged(result: ExecResult, secret: str) -> dict[str, object] | None:
@@ -129,7 +169,7 @@ def _tagged(result: ExecResult, secret: str) -> dict[str, object] | None:
 
 
 def _tail(result: ExecResult) -> str:
-    text = (result.stderr.strip() or result.stdout.strip())[-_TAIL:]
+    text = output_tail(result)
     return f":\n{text}" if text else ""
 
 
@@ -180,6 +220,11 @@ def time_script(bench: Bench, workspace: Path, work: Path, seed: int, name: str)
         code_text = report.get("exit_code") if report else result.exit_code
         run.failure, run.reason = "failed", f"seed {seed}: the script failed (exit code {code_text}){_tail(result)}"
         return run
+    if result.exit_code != 0:
+        # The timer reports only after the script ended; a timer that then did not exit 0 was interfered with.
+        run.failure = "failed"
+        run.reason = f"seed {seed}: the timer exited with code {result.exit_code}, so its time is void{_tail(result)}"
+        return run
     run.cpu_s, run.wall_s = float(str(report["cpu_s"])), float(str(report["wall_s"]))
     run.time_s = run.cpu_s if task.protocol.clock == "process_cpu" else run.wall_s
     changes = data_changes(code / DATA_FOLDER, public_hashes(prepared))
@@ -191,16 +236,26 @@ def time_script(bench: Bench, workspace: Path, work: Path, seed: int, name: str)
         run.failure = "no_model"
         run.reason = f"seed {seed}: the script saved no model at $SPEEDRUN_MODEL ({MODEL_NAME})"
         return run
-    run.metric, reason = evaluate_model(bench, model, work / "eval", f"{name}-seed{seed}")
-    if run.metric is None:
-        run.failure, run.reason = "eval_failed", f"seed {seed}: {reason}"
+    evaluation = evaluate_model(bench, model, work / "eval", f"{name}-seed{seed}")
+    run.metric = evaluation.value
+    if evaluation.failure is not None:
+        run.failure, run.reason = evaluation.failure, f"seed {seed}: {evaluation.reason}"
     return run
 
 
-def evaluate_model(bench: Bench, model: Path, work: Path, name: str) -> tuple[float | None, str | None]:
+@dataclass(frozen=True)
+class Evaluation:
+    """The evaluator's value for a saved model, or why there is none."""
+
+    value: float | None
+    failure: Literal["not_causal", "eval_failed"] | None = None
+    reason: str | None = None
+
+
+def evaluate_model(bench: Bench, model: Path, work: Path, name: str) -> Evaluation:
     """The evaluator's value for `model` on the private validation slice, in a sandbox the agent never touched.
 
-    Returns (value, None), or (None, why not).
+    With `invariants.causal_lm`, the driver first probes that the model cannot see future tokens.
     """
     task, prepared = bench.task, bench.prepared
     metric = task.metric
@@ -212,10 +267,14 @@ def evaluate_model(bench: Bench, model: Path, work: Path, name: str) -> tuple[fl
     shutil.copyfile(bench.manifest_dir / metric.script, task_dir / _EVALUATOR)
     shutil.copyfile(_HERE / "evaluate_program.py", task_dir / _DRIVER)
     shutil.copyfile(model, code / MODEL_NAME)
-    threads = str(task.protocol.threads)
     env = {"SPEEDRUN_EVALUATOR": f"/task/{_EVALUATOR}", "SPEEDRUN_DRIVER": f"/task/{_DRIVER}",
-           "SPEEDRUN_MODEL": f"{_SANDBOX_CODE}/{MODEL_NAME}", "SPEEDRUN_ANSWERS": "/data",
-           "SPEEDRUN_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}  # fmt: skip
+           "SPEEDRUN_MODEL": f"{_SANDBOX_CODE}/{MODEL_NAME}", "SPEEDRUN_ANSWERS": "/data"}  # fmt: skip
+    env |= thread_environment(task.protocol.threads)
+    probe, validation = task.invariants.causal_lm, task.invariants.validation
+    if probe is not None:
+        env |= {"SPEEDRUN_CAUSAL_CONTEXT": str(probe.context), "SPEEDRUN_CAUSAL_WINDOWS": str(probe.windows),
+                "SPEEDRUN_CAUSAL_TOLERANCE": repr(probe.tolerance), "SPEEDRUN_VALIDATION_FILE": validation.file,
+                "SPEEDRUN_VALIDATION_DTYPE": validation.dtype}  # fmt: skip
     limit = task.protocol.eval_time_limit_s
     secret = secrets.token_hex(16)
     spec = _spec(task, f"{name}-eval", task_dir, prepared.private, code, out, limit, env)
@@ -223,10 +282,12 @@ def evaluate_model(bench: Bench, model: Path, work: Path, name: str) -> tuple[fl
         result = sandbox.run(["sh", "-c", 'exec python "$SPEEDRUN_DRIVER"'], timeout_s=limit, stdin=secret + "\n")
     report = _tagged(result, secret)
     if result.timed_out:
-        return None, f"evaluation ran past {task.protocol.eval_time_limit}"
-    if report is None or report.get("value") is None:
-        return None, f"the evaluator could not score the saved model{_tail(result)}"
-    return float(str(report["value"])), None
+        return Evaluation(None, "eval_failed", f"evaluation ran past {task.protocol.eval_time_limit}")
+    if report is not None and report.get("violation") is not None and result.exit_code == 0:
+        return Evaluation(None, "not_causal", str(report["violation"]))
+    if report is None or report.get("value") is None or result.exit_code != 0:
+        return Evaluation(None, "eval_failed", f"the evaluator could not score the saved model{_tail(result)}")
+    return Evaluation(float(str(report["value"])))
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

@@ -180,7 +180,7 @@ def reference_times(
     if times is None or times.clock != task.protocol.clock:
         return ReferenceTimes(record.time_s, successor.time_s, "manifest", machine,
                               f"this machine ({machine}) was not retimed; using {fallback}")  # fmt: skip
-    found: list[float] = []
+    found: list[RetimedRecord] = []
     for wanted in (record, successor):
         entry = times.records.get(wanted.id)
         try:
@@ -191,8 +191,15 @@ def reference_times(
             return ReferenceTimes(record.time_s, successor.time_s, "manifest", machine,
                                   f"record {wanted.id} has no valid retimed entry for this machine (missing, its "
                                   f"script changed, or it missed the target); using {fallback}")  # fmt: skip
-        found.append(entry.mean_s)
-    return ReferenceTimes(found[0], found[1], "retime", machine, None)
+        found.append(entry)
+    faster, margin = significantly_faster(found[0], found[1])
+    if not faster:
+        # FSR divides by t_R - t_{R+1}: a speed-up this machine does not show would make any time score wildly.
+        return ReferenceTimes(record.time_s, successor.time_s, "manifest", machine,
+                              f"on this machine record {successor.id} ({found[1].mean_s:.3g} s) is not faster than "
+                              f"{record.id} ({found[0].mean_s:.3g} s) by 3 sigma (margin {margin:.3g} s); using "
+                              f"{fallback}")  # fmt: skip
+    return ReferenceTimes(found[0].mean_s, found[1].mean_s, "retime", machine, None)
 
 
 def time_record(

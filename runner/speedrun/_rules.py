@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import mmap
 from pathlib import Path
 
 from runner.preparation import PreparedTask
 from spec import SpeedrunTask
 
-from ._measure import DATA_FOLDER, public_hashes
+from ._measure import DATA_FOLDER, public_hashes, sha256_file
 
 
 def declared_slices(workspace: Path, constant: str, tokens: int) -> list[str]:
@@ -44,19 +45,38 @@ def declared_slices(workspace: Path, constant: str, tokens: int) -> list[str]:
     return found
 
 
+def _holders(needle: bytes, folder: Path) -> list[str]:
+    """Files under `folder` that contain `needle` byte for byte (relative paths)."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.stat().st_size < len(needle):
+            continue
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
+            if content.find(needle) >= 0:
+                found.append(path.relative_to(folder).as_posix())
+    return found
+
+
 def pristine_problems(task: SpeedrunTask, prepared: PreparedTask) -> list[str]:
     """What is wrong with the prepared data itself (a broken task, not the agent's doing)."""
     problems = []
     validation = task.invariants.validation
-    for folder in (prepared.public, prepared.private):
-        path = folder / validation.file
-        if not path.is_file():
-            problems.append(f"the prepared {folder.name}/{validation.file} is missing")
-        elif path.stat().st_size != validation.size_bytes:
-            problems.append(
-                f"the prepared {folder.name}/{validation.file} holds {path.stat().st_size} bytes, not "
-                f"{validation.tokens} {validation.dtype} tokens ({validation.size_bytes} bytes)"
-            )
+    path = prepared.private / validation.file
+    if not path.is_file():
+        problems.append(f"the prepared private/{validation.file} (the evaluation slice) is missing")
+    elif path.stat().st_size != validation.size_bytes:
+        problems.append(
+            f"the prepared private/{validation.file} holds {path.stat().st_size} bytes, not "
+            f"{validation.tokens} {validation.dtype} tokens ({validation.size_bytes} bytes)"
+        )
+    elif validation.sha256 is not None and sha256_file(path) != validation.sha256:
+        problems.append(f"the prepared private/{validation.file} does not match invariants.validation.sha256")
+    else:
+        problems += [
+            f"the evaluation slice private/{validation.file} is in the public data (public/{name}); a timed script "
+            "could memorise it (prepare must write a different public slice, or none)"
+            for name in _holders(path.read_bytes(), prepared.public)
+        ]
     prepared_public = public_hashes(prepared)
     for name, digest in task.invariants.data.items():
         if prepared_public.get(name) != digest:

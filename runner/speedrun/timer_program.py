@@ -4,8 +4,9 @@ It imports the protocol's preload modules (the untimed warm-up), forks, and runs
 `__main__` in the child. The parent is a child subreaper, so every process the script starts ends up as the
 parent's child; when the script's process exits, whatever it left running is killed and reaped, and the CPU time
 of all of them is read from the kernel (`RUSAGE_CHILDREN`). The measurement goes to stdout on one line tagged with
-a secret the runner wrote to stdin; the child cannot read stdin, and the parent is made non-dumpable so the child
-cannot read the secret through /proc.
+a secret the runner wrote to stdin. The parent reads the secret only after the fork, so it is never in the
+child's memory; the child gets /dev/null as stdin and closes its copy of the pipe before the script runs, and the
+parent is made non-dumpable so the child cannot reach the pipe or the parent's memory through /proc.
 """
 
 import contextlib
@@ -77,7 +78,6 @@ def _run_child(script: str, saved_stdin: int) -> None:
 
 
 def main() -> None:
-    secret = sys.stdin.readline().strip()
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     script = os.environ["SPEEDRUN_SCRIPT"]
@@ -93,8 +93,9 @@ def main() -> None:
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
-        del secret
         _run_child(script, saved_stdin)
+    with os.fdopen(saved_stdin, encoding="utf-8") as pipe:
+        secret = pipe.readline().strip()
     _, status = os.waitpid(pid, 0)
     wall = time.monotonic() - started
     _reap_everything()

@@ -76,6 +76,9 @@ def score_fields(task: AnyTask, manifest_path: Path, prepared: PreparedTask, sco
 def grade_and_score(request: TrialRequest, prepared: PreparedTask, submission: Path) -> Scored:
     """Grade a submission file and compute its medal and normalized score."""
     task, manifest_path = request.manifest, request.task.path
+    if submission.is_symlink():
+        # Graded on the host: a link made in the sandbox could point at the private answers.
+        return Scored(status="invalid_submission", reason=f"{submission.name} is a symbolic link, not a file")
     grade = grade_submission(task, manifest_path, submission, prepared.private)
     if not grade.valid or grade.score is None:
         return Scored(status="invalid_submission", reason=grade.reason)

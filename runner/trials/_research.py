@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from runner.agents import output_tail
 from runner.metrics import metric_names
 from runner.preparation import PreparedTask
 from runner.results import ResearchDetails, TrialDetails, TrialStatus
@@ -33,7 +34,6 @@ ARTEFACT_DIR = "artefact"
 """Trial subfolder keeping the scored copy of the artefact (mounted read-only into the evaluation sandbox)."""
 EVALUATION_DIR = "evaluation"
 """Trial subfolder of the evaluation sandbox: its pristine /task and its scratch working folder."""
-_TAIL = 1500
 
 
 GUARD_FILE = "benchsmith_guard.py"
@@ -114,10 +114,6 @@ def _number(item: tuple[object, object]) -> tuple[object, float | None]:
     return key, number if math.isfinite(number) else None
 
 
-def _tail(result: ExecResult) -> str:
-    return (result.stderr.strip() or result.stdout.strip())[-_TAIL:]
-
-
 def _evaluation_failure(result: ExecResult, split: str, primary: str) -> tuple[TrialStatus, str] | None:
     """(status, reason) when an evaluation run did not give the primary metric, else None."""
     if result.oom:
@@ -125,7 +121,7 @@ def _evaluation_failure(result: ExecResult, split: str, primary: str) -> tuple[T
     if result.timed_out:
         return "invalid_submission", f"the {split} evaluation exceeded its time limit ({result.duration_s:.0f} s)"
     if result.exit_code != 0:
-        return "invalid_submission", f"the evaluator rejected the artefact ({split} split): {_tail(result)}"
+        return "invalid_submission", f"the evaluator rejected the artefact ({split} split): {output_tail(result)}"
     metrics = parse_metrics(result.stdout)
     if metrics is None or primary not in metrics:
         found = ", ".join(sorted(metrics)) if metrics else "no JSON object on its last lines"

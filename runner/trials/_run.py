@@ -137,7 +137,7 @@ def run_trial(
         submission = folders.submission / file_name
         if outcome.status == "ok":
             scored = runtime.score(request, settings, prepared, folders, submission)
-        if submission.is_file():
+        if submission.is_file() and not submission.is_symlink():
             shutil.copyfile(submission, folder / file_name)
             submission_copy = file_name
         status: TrialStatus = outcome.status if outcome.status != "ok" else scored.status

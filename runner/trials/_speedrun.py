@@ -14,6 +14,7 @@ from runner.scoring import fsr
 from runner.speedrun import (
     DATA_FOLDER,
     MODEL_NAME,
+    RULE_FAILURES,
     SCRIPT_NAME,
     Bench,
     SeedRun,
@@ -27,9 +28,10 @@ from runner.speedrun import (
     record_script,
     reference_times,
     script_environment,
+    staging_problems,
     time_script,
 )
-from spec import SpeedrunRecord, SpeedrunTask
+from spec import SpeedrunRecord, SpeedrunTask, UrlSource
 
 from ._kinds import KindRuntime, Scored, TrialOptionError, kind_runtime
 from ._workspace import TrialFolders
@@ -69,7 +71,16 @@ class SpeedrunRuntime(KindRuntime):
     """Time the agent's train.py over the protocol's seeds, evaluate, check invariants and target, score FSR."""
 
     def check(self, request: TrialRequest) -> None:
-        _, successor = record_pair(request)
+        record, successor = record_pair(request)
+        fetched = {source.sha256 for source in request.manifest.sources if isinstance(source, UrlSource)}
+        for needed in (record, successor):
+            if needed.script_url is not None and needed.script_url.sha256 not in fetched:
+                # Preparation could never provide it: retrying the trial would fail the same way forever.
+                raise TrialOptionError(
+                    f"--record {record.id}: record {needed.id}'s script_url {needed.script_url.url} is not among "
+                    f"the sources of {request.manifest.id}, so preparation never fetches it; add it as a url source "
+                    "with the same sha256 (`runner validate` reports this as speedrun.script-url-no-source)"
+                )
         level = request.hint_level or 0
         if level and successor.hints.at_level(level) is None:
             raise TrialOptionError(
@@ -120,6 +131,7 @@ class SpeedrunRuntime(KindRuntime):
                 f"{place} but the validation slice is fixed at {validation.tokens} tokens"
                 for place in declared_slices(folders.code, validation.constant, validation.tokens)
             ]
+        violations += staging_problems(folders.code)
         if violations:
             details.violations = violations
             return Scored(score=0.0, status="rule_violation", reason="; ".join(violations), details=details)
@@ -153,8 +165,8 @@ class SpeedrunRuntime(KindRuntime):
         details.metric_values = [run.metric for run in runs]
         failed = next((run for run in runs if run.failure is not None), None)
         if failed is not None:
-            if failed.failure == "data_changed":
-                details.violations = [failed.reason or "the data changed"]
+            if failed.failure in RULE_FAILURES:
+                details.violations = [failed.reason or failed.failure or "a rule was broken"]
                 return Scored(score=0.0, status="rule_violation", reason=failed.reason, details=details)
             details.fsr = 0.0
             return Scored(score=0.0, status="invalid_submission", reason=failed.reason, details=details)
@@ -180,7 +192,12 @@ class SpeedrunRuntime(KindRuntime):
                 f"{task.invariants.validation.tokens}-token validation slice",
                 details=details,
             )
-        details.fsr = fsr(references.record_s, references.next_s, details.time_s)
+        try:
+            details.fsr = fsr(references.record_s, references.next_s, details.time_s)
+        except ValueError as error:  # reference times that show no speed-up: the task's data is at fault
+            return Scored(status="infra_error", details=details,
+                          reason=f"cannot score FSR against {references.source} times of {record.id} and "
+                          f"{successor.id}: {error}")  # fmt: skip
         return Scored(score=details.fsr, details=details)
 
     def details(self, request: TrialRequest, submission_copy: str | None) -> TrialDetails:

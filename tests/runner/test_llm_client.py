@@ -267,6 +267,11 @@ def test_budget_limits_and_shared_meter() -> None:
     tokens.record(ChatReply("", 8, 2, 0.0))
     with pytest.raises(BudgetExceeded, match="tokens"):
         tokens.check()
+    unpriced = Budget(Limits(max_cost_usd=0.1))
+    unpriced.check()
+    unpriced.record(ChatReply("", 1, 1, None))
+    with pytest.raises(BudgetExceeded, match="cannot be enforced"):
+        unpriced.check()
 
 
 def test_config_command_shows_values_and_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

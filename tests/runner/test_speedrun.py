@@ -16,10 +16,26 @@ from pathlib import Path
 
 import pytest
 
+from runner.preparation import prepare_task
 from runner.results import SpeedrunDetails, TrialResult
-from runner.speedrun import declared_slices, read_retime, retime_path
+from runner.speedrun import (
+    HELPER_MAX_BYTES,
+    MachineTimes,
+    RetimedRecord,
+    RetimeFile,
+    SeedRun,
+    declared_slices,
+    machine_fingerprint,
+    pristine_problems,
+    read_retime,
+    reference_times,
+    retime_path,
+    sha256_file,
+    write_retime,
+)
 from runner.trials import RunSettings, TrialRequest, run_trial
 from runner.trials._kinds import TrialOptionError, get_kind_runtime
+from runner.trials._speedrun import SpeedrunRuntime
 from spec import SpeedrunTask, load_task
 from tests.conftest import FIXTURES, REPO, replace_in, require_bwrap
 
@@ -138,6 +154,144 @@ def test_failing_script_is_an_invalid_submission(chain: Chain) -> None:
     result = _trial(chain, "command", args=("echo 'raise SystemExit(3)' > train.py",))
     assert result.status == "invalid_submission" and result.score == 0.0
     assert result.reason is not None and "exit code 3" in result.reason
+
+
+def _script(source: str) -> tuple[str]:
+    """A command-agent argument that replaces train.py with `source`."""
+    return (f"echo {base64.b64encode(source.encode()).decode()} | base64 -d > train.py",)
+
+
+def test_model_that_sees_future_tokens_is_a_rule_violation(chain: Chain) -> None:
+    # No training: predict each position's next token by reading it from the input. Without the causality probe
+    # this scores a near-zero validation loss in a fraction of a second, an enormous FSR.
+    cheat = (
+        "import os, torch\n"
+        "class Peek(torch.nn.Module):\n"
+        "    def forward(self, idx: torch.Tensor) -> torch.Tensor:\n"
+        "        return torch.nn.functional.one_hot(torch.roll(idx, -1, 1), 32).float() * 20\n"
+        "torch.jit.save(torch.jit.script(Peek()), os.environ['SPEEDRUN_MODEL'])\n"
+    )
+    result = _trial(chain, "command", args=_script(cheat))
+    assert result.status == "rule_violation" and result.score == 0.0, result
+    assert result.reason is not None and "the model is not causal" in result.reason
+    assert _details(result).violations and _details(result).fsr is None
+
+
+def test_weights_trained_outside_the_clock_never_reach_the_timed_run(chain: Chain) -> None:
+    # The agent trains in its sandbox, untimed, and submits a script that only copies the weights into place.
+    copy = "import os, shutil\nshutil.copyfile('weights.bin', os.environ['SPEEDRUN_MODEL'])\n"
+    command = f"python train.py && mv model.pt weights.bin && {_script(copy)[0]}"
+    result = _trial(chain, "command", record="r1", args=(command,))
+    assert (chain.runs / result.trial_id / "workspace" / "code" / "weights.bin").is_file()
+    assert result.status == "invalid_submission" and result.score == 0.0, result
+    assert result.reason is not None and "weights.bin" in result.reason and "No such file" in result.reason
+
+
+def test_python_file_over_the_cap_is_a_rule_violation(chain: Chain) -> None:
+    command = f"head -c {HELPER_MAX_BYTES + 1} /dev/zero | tr '\\0' '#' > weights.py"
+    result = _trial(chain, "command", args=(command,))
+    assert result.status == "rule_violation" and result.score == 0.0, result
+    assert result.reason is not None and f"weights.py is {HELPER_MAX_BYTES + 1} bytes, over the" in result.reason
+
+
+def test_timer_secret_cannot_be_forged_from_the_script(chain: Chain) -> None:
+    # The script searches its own memory for the timer's secret, prints a forged report under every candidate,
+    # then kills the timer so that the real report never comes.
+    forger = (
+        "import ctypes, json, os, re, signal, torch\n"
+        "class Zero(torch.nn.Module):\n"
+        "    def forward(self, idx: torch.Tensor) -> torch.Tensor:\n"
+        "        return torch.zeros(idx.shape[0], idx.shape[1], 32)\n"
+        "torch.jit.save(torch.jit.script(Zero()), os.environ['SPEEDRUN_MODEL'])\n"
+        "found = set()\n"
+        "with open('/proc/self/maps') as maps:\n"
+        "    for line in maps:\n"
+        "        fields = line.split()\n"
+        "        if not fields[1].startswith('rw') or (len(fields) > 5 and fields[5] != '[heap]'):\n"
+        "            continue\n"
+        "        start, end = (int(x, 16) for x in fields[0].split('-'))\n"
+        "        memory = ctypes.string_at(start, end - start)\n"
+        "        found.update(re.findall(rb'(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])', memory))\n"
+        "report = json.dumps({'exit_code': 0, 'cpu_s': 0.001, 'wall_s': 0.001, 'max_rss_kb': 1})\n"
+        "print(f'candidates {len(found)}')\n"
+        "print(''.join(f'\\n{c.decode()} {report}' for c in found), flush=True)\n"
+        "os.kill(os.getppid(), signal.SIGKILL)\n"
+    )
+    result = _trial(chain, "command", args=_script(forger))
+    assert result.status == "invalid_submission" and result.score == 0.0, result
+    assert _details(result).cpu_s != [0.001]
+    assert result.reason is not None and "exit code" in result.reason and "Traceback" not in result.reason
+
+
+def test_evaluation_slice_is_not_public_and_a_leak_is_caught(chain: Chain, tmp_path: Path) -> None:
+    loaded = load_task(chain.manifest)
+    task = loaded.manifest
+    assert isinstance(task, SpeedrunTask)
+    prepared = prepare_task(loaded, cache_root=chain.cache)
+    assert pristine_problems(task, prepared) == []
+    private = (prepared.private / "val.bin").read_bytes()
+    assert all(private not in path.read_bytes() for path in prepared.public.rglob("*") if path.is_file())
+    # A preparation that leaks the slice (here: inside the training data) leaves the task unusable.
+    root = tmp_path / "leaky"
+    shutil.copytree(chain.manifest.parent, root, ignore=shutil.ignore_patterns("*.retime.json"))
+    manifest = root / chain.manifest.name
+    replace_in(root / "micro-chain" / "prepare.py", '.tofile(private / "val.bin")',
+               '.tofile(private / "val.bin")\n    (private / "val.bin").write_bytes((public / "train.bin").read_bytes()'
+               '[1000:5096])')  # fmt: skip
+    replace_in(manifest, "    sha256: 36afd8bb1f98a1b85de20f009687459f84be6d4053334da8e96fcb1941006b1a\n", "")
+    leaky = load_task(manifest)
+    assert isinstance(leaky.manifest, SpeedrunTask), leaky.problems
+    problems = pristine_problems(leaky.manifest, prepare_task(leaky, cache_root=tmp_path / "cache"))
+    assert problems == [
+        "the evaluation slice private/val.bin is in the public data (public/train.bin); a timed script could "
+        "memorise it (prepare must write a different public slice, or none)"
+    ]
+
+
+def test_retimed_times_without_a_speedup_fall_back_and_fsr_errors_are_reported(chain: Chain, tmp_path: Path) -> None:
+    root = tmp_path / "flat"
+    shutil.copytree(chain.manifest.parent, root, ignore=shutil.ignore_patterns("*.retime.json"))
+    manifest = root / chain.manifest.name
+    loaded = load_task(manifest)
+    task = loaded.manifest
+    assert isinstance(task, SpeedrunTask)
+    prepared = prepare_task(loaded, cache_root=chain.cache)
+    r0, r1 = task.record("r0"), task.record("r1")
+    fingerprint = machine_fingerprint(task)
+    machine = MachineTimes(fingerprint=fingerprint, clock=task.protocol.clock)
+    for record in (r0, r1):  # this machine shows no speed-up from r0 to r1
+        assert record.script is not None
+        machine.records[record.id] = RetimedRecord(
+            script_sha256=sha256_file(root / record.script), times_s=[2.0, 2.0], mean_s=2.0, std_s=0.0,
+            three_sigma_s=0.0, metrics=[0.9, 0.9], reached=True, measured_at="2026-11-22T00:00:00Z",
+        )  # fmt: skip
+    write_retime(manifest, RetimeFile(task_id=task.id, machines={fingerprint.key: machine}))
+    references = reference_times(task, manifest, prepared, r0, r1)
+    assert (references.source, references.record_s, references.next_s) == ("manifest", 3.11, 1.13)
+    assert references.note is not None and "r1 (2 s) is not faster than r0 (2 s)" in references.note
+    # Manifest times that show no speed-up either: FSR is undefined, which is the task's fault, not a traceback.
+    retime_path(manifest).unlink()
+    replace_in(manifest, "time_s: 1.13", "time_s: 3.11")
+    loaded = load_task(manifest)
+    request = TrialRequest(loaded, "sample", record="r0")
+    details = SpeedrunDetails(record="r0", next_record="r1", hint_level=0)
+    flat = loaded.manifest
+    assert isinstance(flat, SpeedrunTask)
+    run = SeedRun(seed=0, time_s=1.0, cpu_s=1.0, wall_s=1.5, metric=0.9)
+    scored = SpeedrunRuntime._scored(request, flat, prepared, details, flat.record("r0"), flat.record("r1"), [run])
+    assert scored.status == "infra_error" and scored.reason is not None
+    assert "cannot score FSR against manifest times of r0 and r1" in scored.reason
+
+
+def test_unfetchable_record_script_is_a_usage_error(chain: Chain, tmp_path: Path) -> None:
+    root = tmp_path / "url"
+    shutil.copytree(chain.manifest.parent, root, ignore=shutil.ignore_patterns("*.retime.json"))
+    manifest = root / chain.manifest.name
+    replace_in(manifest, "script: micro-chain/records/r1.py",
+               f"script_url: {{url: 'https://example.org/r1.py', sha256: {'a' * 64}}}")  # fmt: skip
+    task = load_task(manifest)
+    with pytest.raises(TrialOptionError, match=r"record r1's script_url \S+ is not among the sources"):
+        get_kind_runtime("speedrun").check(TrialRequest(task, "sample", record="r0"))
 
 
 def test_retime_usage_errors() -> None:

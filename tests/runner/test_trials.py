@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.preparation import prepare_task
 from runner.results import TrialResult, iter_results
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
@@ -71,6 +72,16 @@ def test_command_agents_with_different_commands_never_share_a_folder(tmp_path: P
 def test_invalid_submission_gets_a_reason(tmp_path: Path) -> None:
     result = _trial(tmp_path, 'echo "id,species" > "$BENCHSMITH_SUBMISSION"')
     assert result.status == "invalid_submission" and "have no prediction" in (result.reason or "")
+
+
+def test_a_linked_submission_is_never_followed_on_the_host(tmp_path: Path) -> None:
+    # The link names the private answers by their host path, which an agent can read from /proc/self/mountinfo.
+    answers = prepare_task(load_task(MANIFEST), cache_root=tmp_path / "cache").private / "answers.csv"
+    assert answers.is_file()
+    result = _trial(tmp_path, f'ln -s "{answers}" "$BENCHSMITH_SUBMISSION"')
+    assert result.status == "invalid_submission" and "symbolic link" in (result.reason or ""), result.reason
+    assert result.score is None
+    assert not (tmp_path / "runs" / result.trial_id / "submission.csv").exists()
 
 
 def test_canary_statuses(tmp_path: Path) -> None:

@@ -221,3 +221,20 @@ def test_declarative_splits_pass_leakage_checks(tmp_path: Path, method: str) -> 
     manifest = make_task(tmp_path, prepare=prepare)
     report = execute(manifest, tmp_path / "cache")
     assert not {code for code in codes(report) if code.startswith("leakage.")}
+
+
+def test_task_needing_absent_gpus_is_skipped_with_a_warning(catalogue: Path, tmp_path: Path) -> None:
+    from tests.conftest import replace_in
+
+    manifest = catalogue / "curated" / "penguins-species.yaml"
+    replace_in(manifest, "gpu: none,", "gpu: required, gpu_count: 1,")
+    # An empty PATH entry first: no nvidia-smi can be found, whatever this machine has.
+    (tmp_path / "bin").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", str(tmp_path / "bin"))
+        report = validate_paths([manifest], layers=("static", "execute"), cache_root=tmp_path / "cache")
+    [task] = report.tasks
+    assert task.ok
+    [problem] = [problem for problem in task.problems if problem.code == "validator.execution-skipped"]
+    assert problem.severity == "warning" and "requires 1 GPU" in problem.message
+    assert not (tmp_path / "cache").exists()  # nothing was prepared

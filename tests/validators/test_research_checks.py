@@ -142,3 +142,12 @@ def test_execution_layer_reports_a_failing_baseline(research: Path, tmp_path: Pa
     problems = _executed(research / "pennies-duel.yaml", tmp_path / "cache")
     assert [code for code, _ in problems] == ["research.baseline-failed"]
     assert "agent_error" in problems[0][1] and "broken baseline" in problems[0][1]
+
+
+def test_answer_rows_are_read_from_tab_separated_files_too(tmp_path: Path) -> None:
+    from validators.execute._research import _rows
+
+    (tmp_path / "answers.tsv").write_text("id\ty\n1\t0.5\n2\t0.7\n")
+    (tmp_path / "answers.csv").write_text("id,y\n1,0.5\n")
+    assert _rows(tmp_path / "answers.tsv") == {b"1\t0.5", b"2\t0.7"}
+    assert _rows(tmp_path / "answers.csv") == {b"1,0.5"}

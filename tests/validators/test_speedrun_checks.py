@@ -55,13 +55,13 @@ def test_times_must_fall_and_hints_must_exist(chain: Path) -> None:
 def test_insignificant_speedup_and_compute_problems(chain: Path) -> None:
     replace_in(chain, "time_s: 1.13\n    time_std_s: 0.02", "time_s: 1.13\n    time_std_s: 0.7")
     replace_in(chain, "threads: 1,", "threads: 4,")
-    replace_in(chain, "val.bin: 36afd8bb", "x-val.bin: 36afd8bb")
+    replace_in(chain, "    sha256: 36afd8bb1f98a1b85de20f009687459f84be6d4053334da8e96fcb1941006b1a\n", "")
     problems = _problems(chain)
     assert ("speedrun.not-significant", "warning", line_of(chain, "time_s: 1.13")) in problems
     assert ("speedrun.not-significant", "warning", line_of(chain, "time_s: 0.174")) in problems
     assert ("speedrun.threads-exceed-cpus", "error", line_of(chain, "protocol:")) in problems
     assert ("speedrun.cpu-clock-threads", "warning", line_of(chain, "protocol:")) in problems
-    assert ("speedrun.validation-unpinned", "warning", line_of(chain, "  data:")) in problems
+    assert ("speedrun.validation-unpinned", "warning", line_of(chain, "  validation:")) in problems
 
 
 def test_metric_must_be_the_evaluator_script_and_url_scripts_need_a_source(chain: Path) -> None:
@@ -83,6 +83,7 @@ def test_metric_must_be_the_evaluator_script_and_url_scripts_need_a_source(chain
          "target: {metric: val_loss, threshold: 1.02, higher_is_better: true}", "target.higher_is_better"),
         ("  - id: r2\n", "  - id: r1\n", "record ids repeat"),
         ("preload: [torch, numpy, torch._dynamo]", "preload: [torch, 'no such']", "not Python module names"),
+        ("causal_lm: {context: 256}", "causal_lm: {context: 1}", "causal_lm.context"),
     ],
 )  # fmt: skip
 def test_model_rules(chain: Path, old: str, new: str, message: str) -> None:

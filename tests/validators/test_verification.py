@@ -75,3 +75,22 @@ def test_cli_records_verification_and_refuses_it_without_execute(tmp_path: Path)
     assert "recorded 1 verified task(s)" in result.stdout
     record = VerificationRecord.model_validate_json((manifest.parent / VERIFICATION_FILE).read_text())
     assert "wine-test" in record.tasks
+
+
+def test_a_pull_request_cannot_vouch_for_its_own_tasks(tmp_path: Path) -> None:
+    import subprocess
+
+    from validators import validate_paths
+
+    def git(*arguments: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *arguments], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "base")
+    manifest = make_task(tmp_path)
+    record_verification(execute(manifest, tmp_path / "cache"), cache_root=tmp_path / "cache")
+    git("add", "-A")  # the task and its record arrive together, as in a pull request
+    fresh = tmp_path / "fresh-cache"
+    report = validate_paths([manifest], changed_since="HEAD", layers=("static", "execute"), cache_root=fresh)
+    assert [task.id for task in report.tasks] == ["wine-test"]
+    assert executed(fresh), "a task changed since the base must be executed, whatever the record says"

@@ -19,7 +19,7 @@ from runner.grading import (
     score_frames,
 )
 from runner.preparation import SAMPLE_FILE, PreparationError, PreparedTask, prepare_task
-from spec import AnyTask, LoadedTask, ResearchTask, task_digest
+from spec import AnyTask, LoadedTask, ResearchTask, SpeedrunTask, task_digest
 
 from .._registry import CheckContext
 
@@ -32,7 +32,7 @@ _KEEP = 16
 
 class KitNotApplicable(PreparationError):
     """The task prepared, but is not graded from answers and a submission format (a research task with its own
-    evaluator): the competition checks skip it; validators/execute/_research.py checks it instead."""
+    evaluator, a speedrun): the competition checks skip it; validators/execute/_research.py checks research tasks."""
 
 
 @dataclass
@@ -104,6 +104,8 @@ def _build(task: LoadedTask, context: CheckContext) -> Kit:
     prepared = prepare_task(task, cache_root=context.cache_root)
     if isinstance(manifest, ResearchTask) and manifest.evaluation is not None:
         raise KitNotApplicable("scored by the task's evaluation script", ("evaluation",))
+    if isinstance(manifest, SpeedrunTask):
+        raise KitNotApplicable("timed and evaluated by the speedrun runtime", ("records",))
     if manifest.submission is None:
         raise PreparationError("the task declares no submission format", ("submission",))
     if not (prepared.private / ANSWERS_FILE).is_file():

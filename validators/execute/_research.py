@@ -32,8 +32,9 @@ def _files(root: Path) -> list[Path]:
 
 
 def _rows(path: Path) -> set[bytes]:
+    separator = b"\t" if path.suffix.lower() == ".tsv" else b","
     lines = path.read_bytes().splitlines()[1:]  # the header says nothing about answers
-    return {line.strip() for line in lines if line.count(b",") >= 1 and line.strip()}
+    return {line.strip() for line in lines if line.count(separator) >= 1 and line.strip()}
 
 
 def _visible(task: ResearchTask, manifest_path: Path, prepared: PreparedTask) -> dict[str, Path]:

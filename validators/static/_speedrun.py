@@ -36,12 +36,12 @@ def check_speedrun(task: LoadedTask, context: CheckContext) -> Iterator[Problem]
     yield from _times(task, manifest)
     yield from _compute(task, manifest)
     validation = manifest.invariants.validation
-    if validation.file not in manifest.invariants.data:
+    if validation.sha256 is None:
         yield task.problem(
             "speedrun.validation-unpinned",
-            f"the validation slice {validation.file} has no SHA-256 in invariants.data; pin it so a changed "
-            "preparation cannot move the target silently",
-            ("invariants", "data"),
+            f"the evaluation slice private/{validation.file} has no SHA-256; pin it as invariants.validation.sha256 "
+            "so a changed preparation cannot move the target silently",
+            ("invariants", "validation"),
             severity="warning",
         )
     fetched = {source.sha256 for source in manifest.sources if isinstance(source, UrlSource)}
