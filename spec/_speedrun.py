@@ -16,6 +16,7 @@ from ._fields import PYTHON_NAME_PATTERN, Duration, Sha256, Slug, TaskPath, dura
 from ._task import _TaskBase
 
 Clock = Literal["process_cpu", "wall"]
+References = Literal["retime", "interleaved"]
 HintLevel = Literal["pseudocode", "description", "paper"]
 HINT_LEVELS: tuple[HintLevel, ...] = ("pseudocode", "description", "paper")
 """Hint levels 1, 2 and 3 in order (level 0 is no hint)."""
@@ -54,6 +55,13 @@ class SpeedrunProtocol(StrictModel):
         default=1, ge=1, le=1024, description="CPU threads the script may use (OMP/MKL/torch thread variables)."
     )
     gpus: int = Field(default=0, ge=0, le=64, description="GPUs the script uses (0 for CPU chains).")
+    references: References = Field(
+        default="retime",
+        description="Where a trial's reference times for records R and R+1 come from. retime: this machine's "
+        "retime file (`runner speedrun retime`), else the manifest's; interleaved: the trial also times R and R+1 "
+        "itself, seed by seed, alternating with the agent's script, so that load on a shared machine slows all three "
+        "alike (a trial then does three times the timed work).",
+    )
     preload: list[str] = Field(
         default_factory=list,
         description="Modules imported before the clock starts (untimed warm-up), e.g. `[torch]`; the script runs "

@@ -92,8 +92,10 @@ class SpeedrunDetails(StrictModel):
     reached: bool | None = Field(default=None, description="Whether every seed reached the target.")
     reference_time_s: float | None = Field(default=None, description="Reference time of the starting record.")
     next_reference_time_s: float | None = Field(default=None, description="Reference time of the next record.")
-    reference_source: Literal["manifest", "retime"] | None = Field(
-        default=None, description="Where the reference times came from: the manifest or this machine's retime file."
+    reference_source: Literal["manifest", "retime", "interleaved"] | None = Field(
+        default=None,
+        description="Where the reference times came from: the manifest, this machine's retime file, or records R and "
+        "R+1 timed by this trial alongside the agent's script.",
     )
     reference_note: str | None = Field(default=None, description="Why the manifest's times were used, if they were.")
     machine: str | None = Field(default=None, description="Fingerprint key of the machine that timed the runs.")

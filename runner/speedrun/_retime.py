@@ -27,7 +27,7 @@ from ._measure import SCRIPT_NAME, Bench, SeedRun, mean_std, sha256_file, time_s
 
 RETIME_SUFFIX = ".retime.json"
 
-ReferenceSource = Literal["manifest", "retime"]
+ReferenceSource = Literal["manifest", "retime", "interleaved"]
 
 
 class SpeedrunScriptError(RuntimeError):

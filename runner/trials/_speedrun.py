@@ -17,6 +17,7 @@ from runner.speedrun import (
     RULE_FAILURES,
     SCRIPT_NAME,
     Bench,
+    ReferenceTimes,
     SeedRun,
     SpeedrunScriptError,
     copy_public_data,
@@ -64,6 +65,38 @@ def record_pair(request: TrialRequest) -> tuple[SpeedrunRecord, SpeedrunRecord]:
             f"against; start from one of {starts}"
         )
     return record, successor
+
+
+def _stage_records(
+    task: SpeedrunTask,
+    request: TrialRequest,
+    prepared: PreparedTask,
+    folders: TrialFolders,
+    record: SpeedrunRecord,
+    successor: SpeedrunRecord,
+) -> list[Path]:
+    """Workspaces holding only records R's and R+1's scripts, for timing them alongside the agent's."""
+    workspaces = []
+    for which in (record, successor):
+        workspace = folders.root / "speedrun" / "references" / which.id / "workspace"
+        shutil.rmtree(workspace, ignore_errors=True)
+        workspace.mkdir(parents=True)
+        shutil.copyfile(record_script(which, request.task.path.parent, prepared), workspace / SCRIPT_NAME)
+        workspaces.append(workspace)
+    return workspaces
+
+
+def _interleaved_references(
+    record: SpeedrunRecord, successor: SpeedrunRecord, timed: list[list[SeedRun]]
+) -> ReferenceTimes | str:
+    """Reference times from records R and R+1 timed in this trial; a string says why there are none."""
+    means = []
+    for which, runs in zip((record, successor), timed, strict=True):
+        failed = next((run for run in runs if run.failure is not None or run.time_s is None), None)
+        if failed is not None:
+            return f"record {which.id}'s own script failed when timed for reference: {failed.reason or failed.failure}"
+        means.append(mean_std([run.time_s for run in runs if run.time_s is not None])[0])
+    return ReferenceTimes(means[0], means[1], "interleaved", None, None)
 
 
 @kind_runtime("speedrun")
@@ -139,16 +172,24 @@ class SpeedrunRuntime(KindRuntime):
             return Scored(score=0.0, status="invalid_submission",
                           reason=f"the workspace has no {SCRIPT_NAME} to time", details=details)  # fmt: skip
         bench = Bench(task, request.task.path.parent, prepared, settings.backend)
+        name = request.key.trial_id.replace("/", "-")
+        interleaved = task.protocol.references == "interleaved"
+        pair = _stage_records(task, request, prepared, folders, record, successor) if interleaved else []
         runs: list[SeedRun] = []
+        reference_runs: list[list[SeedRun]] = [[] for _ in pair]
         for seed in range(task.protocol.seeds):
             if settings.stop.is_set():
                 return Scored(status="infra_error", reason="stopped before every seed was timed", details=details)
-            run = time_script(bench, folders.code, folders.root / "speedrun" / f"seed-{seed}", seed,
-                              request.key.trial_id.replace("/", "-"))  # fmt: skip
+            for workspace, timed in zip(pair, reference_runs, strict=True):
+                timed.append(time_script(bench, workspace, workspace.parent / f"seed-{seed}", seed, name))
+            run = time_script(bench, folders.code, folders.root / "speedrun" / f"seed-{seed}", seed, name)
             runs.append(run)
             if run.failure is not None:
                 break
-        return self._scored(request, task, prepared, details, record, successor, runs)
+        measured = _interleaved_references(record, successor, reference_runs) if interleaved else None
+        if isinstance(measured, str):
+            return Scored(status="infra_error", reason=measured, details=details)
+        return self._scored(request, task, prepared, details, record, successor, runs, measured)
 
     @staticmethod
     def _scored(
@@ -159,6 +200,7 @@ class SpeedrunRuntime(KindRuntime):
         record: SpeedrunRecord,
         successor: SpeedrunRecord,
         runs: list[SeedRun],
+        measured: ReferenceTimes | None = None,
     ) -> Scored:
         details.cpu_s = [run.cpu_s for run in runs if run.cpu_s is not None]
         details.wall_s = [run.wall_s for run in runs if run.wall_s is not None]
@@ -177,7 +219,7 @@ class SpeedrunRuntime(KindRuntime):
         worst = min(metrics) if task.target.higher_is_better else max(metrics)
         details.metric_value = worst
         details.reached = task.target.reached(worst)
-        references = reference_times(task, request.task.path, prepared, record, successor)
+        references = measured or reference_times(task, request.task.path, prepared, record, successor)
         details.reference_time_s, details.next_reference_time_s = references.record_s, references.next_s
         details.reference_source, details.reference_note = references.source, references.note
         details.machine = references.machine

@@ -333,3 +333,25 @@ def test_retime_then_baseline_and_sample_recover_all_and_none_of_the_speedup(cha
         assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
     on_disk = json.loads((chain.runs / baseline.trial_id / "result.json").read_text())
     assert on_disk["details"]["kind"] == "speedrun" and on_disk["details"]["reference_source"] == "retime"
+
+
+def test_interleaved_references_time_both_records_in_the_trial(tmp_path: Path) -> None:
+    require_bwrap()
+    shutil.copytree(FIXTURES / "speedrun", tmp_path / "speedrun", ignore=shutil.ignore_patterns("*.retime.json"))
+    manifest = tmp_path / "speedrun" / "micro-chain.yaml"
+    replace_in(manifest, "seeds: 2, threads: 1", "seeds: 2, threads: 1, references: interleaved")
+    task = load_task(manifest)
+    settings = RunSettings(runs_dir=tmp_path / "runs", backend="local", cache_root=tmp_path / "cache")
+    baseline = run_trial(TrialRequest(task, "baseline", record="r0"), settings)
+    sample = run_trial(TrialRequest(task, "sample", record="r0"), settings)
+    for result in (baseline, sample):
+        details = _details(result)
+        assert result.status == "ok", result.reason
+        assert details.reference_source == "interleaved" and details.reference_note is None
+        assert details.reference_time_s is not None and details.next_reference_time_s is not None
+        assert details.next_reference_time_s < details.reference_time_s
+        folder = tmp_path / "runs" / result.trial_id / "speedrun" / "references"
+        assert sorted(path.name for path in folder.iterdir()) == ["r0", "r1"]
+        assert all((folder / record / "seed-1").is_dir() for record in ("r0", "r1")), "every seed times both"
+    assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
+    assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
