@@ -36,7 +36,7 @@ def causality_violation(model_path: Path, slice_path: Path, dtype: str, context:
     if len(tokens) < context:
         return f"the validation slice has {len(tokens)} tokens, fewer than the probe's context {context}"
     draw = random.SystemRandom()
-    model = torch.jit.load(str(model_path), map_location="cpu")  # type: ignore[no-untyped-call]
+    model = torch.jit.load(str(model_path), map_location="cpu")
     model.eval()
     for window in range(windows):
         start = draw.randrange(len(tokens) - context + 1)
