@@ -5,14 +5,27 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-app = typer.Typer(
-    name="runner",
-    help="benchsmith: validate, list, run and score benchmark tasks for ML-engineering agents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+
+def _typer(name: str, help: str) -> typer.Typer:
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+
+app = _typer("runner", "benchsmith: validate, list, run and score benchmark tasks for ML-engineering agents.")
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A `runner NAME ...` group of subcommands, added to the app (every group behaves like the app)."""
+    group = _typer(name, help)
+    app.add_typer(group, name=name)
+    return group
+
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)

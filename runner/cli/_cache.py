@@ -12,10 +12,9 @@ from runner.images import prune_debootstrap_cache
 from runner.preparation import PreparationError, preparation_key, prune_prepared
 from spec import default_tasks_dir, iter_manifests, load_task
 
-from ._app import app, stdout
+from ._app import command_group, stdout
 
-cache_app = typer.Typer(name="cache", help="The benchsmith cache (~/.cache/benchsmith).", no_args_is_help=True)
-app.add_typer(cache_app)
+cache_app = command_group("cache", "The benchsmith cache (~/.cache/benchsmith).")
 
 
 @cache_app.command("prune")

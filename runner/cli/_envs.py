@@ -12,10 +12,9 @@ from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_envir
 from runner.hardware import GpuShortage, check_gpu_needs, detect_gpus
 from spec import default_tasks_dir, iter_manifests, load_task
 
-from ._app import EXIT_FAILED, app, stderr, stdout
+from ._app import EXIT_FAILED, command_group, stderr, stdout
 
-envs = typer.Typer(help="Sandbox Python environments (local backend), built offline from a wheelhouse.")
-app.add_typer(envs, name="envs")
+envs = command_group("envs", "Sandbox Python environments (local backend), built offline from a wheelhouse.")
 
 
 @envs.command("build")

@@ -14,14 +14,10 @@ from runner.environments import EnvironmentSpec
 from runner.images import ImageError, ensure_base_image, ensure_task_image, list_images, prune_images
 from spec import load_task
 
-from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
 from ._validate import OutputFormat
 
-images_app = typer.Typer(
-    name="images", help="Docker images for the docker sandbox backend (built offline, content-hashed).",
-    no_args_is_help=True,
-)  # fmt: skip
-app.add_typer(images_app)
+images_app = command_group("images", "Docker images for the docker sandbox backend (built offline, content-hashed).")
 
 
 def _fail(error: ImageError) -> typer.Exit:

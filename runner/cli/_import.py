@@ -12,14 +12,11 @@ from rich.table import Table
 
 from runner.importers import DEFAULT_OUT, ImportReport, import_mlebench, import_mlgym
 
-from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
 
-import_app = typer.Typer(
-    name="import",
-    help="Import tasks from a local checkout of another benchmark (MLE-bench, MLGym) as manifests.",
-    no_args_is_help=True,
+import_app = command_group(
+    "import", "Import tasks from a local checkout of another benchmark (MLE-bench, MLGym) as manifests."
 )
-app.add_typer(import_app, name="import")
 
 _Checkout = Annotated[Path, typer.Argument(help="Local checkout of the upstream repository.")]
 

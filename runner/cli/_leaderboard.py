@@ -12,22 +12,14 @@ from rich.table import Table
 
 from spec import TaskNotFoundError, load_task, resolve_task
 
-from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from runner.leaderboards import SolverOutcome
 
-leaderboard_app = typer.Typer(
-    name="leaderboard",
-    help="Build leaderboards that medals are judged against.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-app.add_typer(leaderboard_app, name="leaderboard")
+leaderboard_app = command_group("leaderboard", "Build leaderboards that medals are judged against.")
 
 
 def _reference(out: Path, manifest_path: Path) -> str | None:

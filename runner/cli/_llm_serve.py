@@ -12,14 +12,9 @@ from rich.markup import escape
 from runner.llm._cli import config as show_model_settings
 from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_START_TIMEOUT, LLMServerError, start_server
 
-from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout
+from ._app import EXIT_FAILED, EXIT_OK, command_group, stderr, stdout
 
-llm_app = typer.Typer(
-    name="llm",
-    help="Model settings, and a local OpenAI-compatible LLM for tests and offline use.",
-    no_args_is_help=True,
-)
-app.add_typer(llm_app)
+llm_app = command_group("llm", "Model settings, and a local OpenAI-compatible LLM for tests and offline use.")
 llm_app.command("config")(show_model_settings)
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from spec import SpeedrunTask, TaskNotFoundError, load_task, resolve_task
 
-from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
 
 if TYPE_CHECKING:
     from runner.speedrun import RetimeOutcome, SeedRun
@@ -21,15 +21,7 @@ if TYPE_CHECKING:
 
 SIGMA = "\u03c3"  # escaped: the linter flags a literal Greek sigma as a look-alike
 
-speedrun_app = typer.Typer(
-    name="speedrun",
-    help="Speedrun chains: time records on this machine.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-app.add_typer(speedrun_app, name="speedrun")
+speedrun_app = command_group("speedrun", "Speedrun chains: time records on this machine.")
 
 
 def _table(task: SpeedrunTask, outcomes: list[RetimeOutcome]) -> Table:
