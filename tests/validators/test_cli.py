@@ -99,7 +99,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 
 def test_list_filters_by_kind_and_tag() -> None:
-    result = run("list", "--format", "json", "--tag", "problem=regression", "--tasks-dir", str(FIXTURES))
+    regression = ("list", "--format", "json", "--tag", "problem=regression", "--tasks-dir", str(FIXTURES))
+    both_kinds = json.loads(run(*regression).stdout)
+    assert {row["id"] for row in both_kinds} == {"diabetes-progression", "diabetes-ridge"}  # the research fixture
+    result = run(*regression, "--kind", "competition")
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [row["id"] for row in rows] == ["diabetes-progression"]
