@@ -60,6 +60,20 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
+def _owner_alive(cgroup_name: str) -> bool:
+    """Whether the runner process that made this cgroup (its name starts with the pid) still runs."""
+    owner = cgroup_name.split("-", 1)[0]
+    if not owner.isdigit():
+        return False  # named before owners were recorded: only its emptiness can be judged
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class _Cgroups:
     """One v1 cgroup per controller for a trial (memory, pids, cpu), when this process may create them."""
 
@@ -145,7 +159,10 @@ class LocalSandbox(Sandbox):
         self.isolated = shutil.which("bwrap") is not None
         self.closed = False
         self.deadline = time.monotonic() + spec.time_limit_s
-        self.name = hashlib.sha256(f"{spec.trial_id}\0{os.getpid()}\0{time.time_ns()}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{spec.trial_id}\0{time.time_ns()}".encode()).hexdigest()[:12]
+        # The owner's pid leads the name: reap() must tell a dead runner's cgroup from a live sandbox's that is
+        # only empty between two commands.
+        self.name = f"{os.getpid()}-{digest}"
         self.cgroups = _Cgroups(self.name, spec) if self.isolated else None
         if not self.isolated:
             warnings.warn(
@@ -312,7 +329,7 @@ class LocalBackend(SandboxBackend):
             if not parent.is_dir():
                 continue
             for child in parent.iterdir():
-                if child.is_dir() and not (child / "cgroup.procs").read_text().strip():
+                if child.is_dir() and not _owner_alive(child.name) and not (child / "cgroup.procs").read_text().strip():
                     try:
                         child.rmdir()
                         removed += 1

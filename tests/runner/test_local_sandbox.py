@@ -117,3 +117,21 @@ def test_fork_bomb_is_contained(sandbox: LocalSandbox) -> None:
     sandbox.close()
     with get_backend("local").open(sandbox.spec) as fresh:
         assert fresh.run(["true"], timeout_s=5).exit_code == 0
+
+
+def test_reaping_leaves_live_sandboxes_and_removes_dead_runners_cgroups(sandbox: LocalSandbox) -> None:
+    from runner.sandboxes._local import CGROUP_PARENT, CGROUP_ROOT
+
+    assert _python(sandbox, "print(1)").ok
+    if sandbox.cgroups is None:
+        pytest.skip("no cgroup v1 hierarchy here: nothing to reap")
+    # A runner that died: its pid no longer exists, and its cgroup is empty.
+    dead = CGROUP_ROOT / "memory" / CGROUP_PARENT / "4194303-deadbeef0000"
+    dead.mkdir()
+    try:
+        get_backend("local").reap()  # between two commands the live sandbox's cgroup is empty too
+        assert not dead.exists()
+        assert _python(sandbox, "print(2)").ok, "a live sandbox's cgroup must survive reaping"
+    finally:
+        if dead.exists():
+            dead.rmdir()
