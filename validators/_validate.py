@@ -37,22 +37,11 @@ def _guarded(check: TaskCheck, task: LoadedTask, context: CheckContext) -> list[
         return [task.problem("validator.check-crashed", message)]
 
 
-def _gpu_shortage(task: LoadedTask) -> str | None:
-    """Why this machine cannot run the task (it requires more GPUs than exist), else None."""
-    from runner.hardware import GpuShortage, check_gpu_needs, detect_gpus
+def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem]:
+    from runner.hardware import gpu_shortage
 
     assert task.manifest is not None
-    if task.manifest.resources.gpu != "required":
-        return None
-    try:
-        check_gpu_needs([(task.manifest.id, task.manifest.resources)], detect_gpus(), backend="local")
-    except GpuShortage as shortage:
-        return str(shortage)
-    return None
-
-
-def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem]:
-    shortage = _gpu_shortage(task)
+    shortage = gpu_shortage(task.manifest.id, task.manifest.resources)
     if shortage is not None:
         skipped = f"execution checks skipped: {shortage}"
         return [task.problem("validator.execution-skipped", skipped, ("resources",), severity="warning")]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
@@ -39,3 +42,11 @@ def usage_error(message: str) -> typer.Exit:
     """Print a usage error and return the exit to raise (code 2)."""
     stderr.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(EXIT_USAGE)
+
+
+TasksDirOption = Annotated[
+    Path | None, typer.Option(help="Catalogue to look ids up in. Default: ./tasks, else the installed one.")
+]
+CacheDirOption = Annotated[
+    Path | None, typer.Option(help="Cache root for prepared data. Default: $BENCHSMITH_CACHE_DIR or ~/.cache.")
+]

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, environments_root
-from runner.hardware import GpuShortage, check_gpu_needs, detect_gpus
+from runner.hardware import detect_gpus, gpu_shortage
 from spec import default_tasks_dir, iter_manifests, load_task
 
 from ._app import EXIT_FAILED, command_group, stderr, stdout
@@ -32,11 +32,10 @@ def build(
             task = load_task(path)
             if task.manifest is None:
                 continue
-            try:
-                check_gpu_needs([(task.manifest.id, task.manifest.resources)], gpus, backend="local")
-            except GpuShortage as shortage:
+            shortage = gpu_shortage(task.manifest.id, task.manifest.resources, gpus)
+            if shortage is not None:
                 # Its packages are built for GPUs (e.g. a CUDA torch of several GB) and it cannot run here anyway.
-                stderr.print(f"[yellow]skipped[/] {escape(task.manifest.id)}: {escape(str(shortage))}")
+                stderr.print(f"[yellow]skipped[/] {escape(task.manifest.id)}: {escape(shortage)}")
                 continue
             spec = EnvironmentSpec(tuple(task.manifest.environment.packages))
             specs.setdefault(spec.key, spec)

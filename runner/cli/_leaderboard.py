@@ -12,7 +12,7 @@ from rich.table import Table
 
 from spec import TaskNotFoundError, load_task, resolve_task
 
-from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, CacheDirOption, TasksDirOption, command_group, stderr, stdout, usage_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,12 +55,8 @@ def _print_summary(frame: pd.DataFrame, title: str) -> None:
 @leaderboard_app.command("build")
 def build(
     task: Annotated[str, typer.Argument(help="A manifest path, a task folder or a task id.")],
-    tasks_dir: Annotated[
-        Path | None, typer.Option(help="Catalogue to look ids up in. Default: ./tasks, else the installed one.")
-    ] = None,
-    cache_dir: Annotated[
-        Path | None, typer.Option(help="Cache root for prepared data. Default: $BENCHSMITH_CACHE_DIR or ~/.cache.")
-    ] = None,
+    tasks_dir: TasksDirOption = None,
+    cache_dir: CacheDirOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Where to write the CSV. Default: <task folder>/leaderboard.csv.")
     ] = None,

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from spec import SpeedrunTask, TaskNotFoundError, load_task, resolve_task
 
-from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
+from ._app import EXIT_FAILED, CacheDirOption, TasksDirOption, command_group, stderr, stdout, usage_error
 
 if TYPE_CHECKING:
     from runner.speedrun import RetimeOutcome, SeedRun
@@ -54,12 +54,8 @@ def _table(task: SpeedrunTask, outcomes: list[RetimeOutcome]) -> Table:
 @speedrun_app.command("retime")
 def retime(
     task: Annotated[str, typer.Argument(help="A speedrun manifest path, a task folder or a task id.")],
-    tasks_dir: Annotated[
-        Path | None, typer.Option(help="Catalogue to look ids up in. Default: ./tasks, else the installed one.")
-    ] = None,
-    cache_dir: Annotated[
-        Path | None, typer.Option(help="Cache root for prepared data. Default: $BENCHSMITH_CACHE_DIR or ~/.cache.")
-    ] = None,
+    tasks_dir: TasksDirOption = None,
+    cache_dir: CacheDirOption = None,
     backend: Annotated[str, typer.Option(help="Sandbox backend that runs the scripts.")] = "local",
     seeds: Annotated[int | None, typer.Option(min=1, help="Timed runs per record. Default: the protocol's.")] = None,
     record: Annotated[

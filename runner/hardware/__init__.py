@@ -10,6 +10,7 @@ from ._gpus import (
     docker_gpu_runtime,
     docker_runtimes,
     gpu_request,
+    gpu_shortage,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "docker_gpu_runtime",
     "docker_runtimes",
     "gpu_request",
+    "gpu_shortage",
 ]

@@ -129,6 +129,17 @@ def _eligible(gpus: Iterable[Gpu], need: GpuNeed) -> list[Gpu]:
     return [gpu for gpu in gpus if gpu.memory_gb + _EPSILON >= need.min_vram_gb]
 
 
+def gpu_shortage(task_id: str, resources: Resources, gpus: list[Gpu] | None = None) -> str | None:
+    """Why this machine cannot run a task (it requires more GPUs than exist; `gpus` default: detected), else None."""
+    if resources.gpu != "required":
+        return None  # checked first: detecting GPUs runs nvidia-smi
+    try:
+        check_gpu_needs([(task_id, resources)], detect_gpus() if gpus is None else gpus, backend="local")
+    except GpuShortage as shortage:
+        return str(shortage)
+    return None
+
+
 def check_gpu_needs(
     tasks: Iterable[tuple[str, Resources]], gpus: list[Gpu], *, backend: str, where: str = "this machine"
 ) -> None:

@@ -68,11 +68,9 @@ class KindRuntime(ABC):
         """Direction of the result's score: the task metric's, unless the kind scores something else."""
         return request.manifest.metric.higher_is_better
 
+    @abstractmethod
     def details(self, request: TrialRequest, submission_copy: str | None) -> TrialDetails:
         """Details for a trial that was not scored (the agent failed)."""
-        from runner.results import CompetitionDetails
-
-        return CompetitionDetails(submission_file=submission_copy)
 
 
 _RUNTIMES: dict[str, type[KindRuntime]] = {}
