@@ -25,7 +25,7 @@ from runner.results import (
     TrialStatus,
     write_result,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, require
 
 RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 ROUNDS = "200"
@@ -247,10 +247,7 @@ def _browser_paths() -> tuple[str, str]:
             import selenium  # noqa: F401
         except ImportError:
             problem = "selenium is needed (pip install selenium; it is in the dev extra)"
-    if problem is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but the HTML report cannot be checked in a browser: {problem}")
-        pytest.skip(problem)
+    require(problem, "the HTML report is checked in a real browser; .ci/run installs chromium and selenium")
     assert browser is not None and driver is not None
     return browser, driver
 
