@@ -14,6 +14,7 @@ from ._catalogue import (
     resolve_task,
 )
 from ._digest import task_digest, task_files
+from ._entrypoints import entrypoint_root, import_entrypoint
 from ._fields import duration_seconds
 from ._loader import LOADER_CODES, AnyTask, LoadedTask, format_field_path, load_task, parse_manifest
 from ._manifest import (
@@ -34,6 +35,7 @@ from ._manifest import (
     ValidationSettings,
 )
 from ._metric import EntrypointMetric, Metric, NamedMetric, ScriptMetric
+from ._paths import TaskPathError, task_file
 from ._prepare import DeclarativePrepare, EntrypointPrepare, Prepare, ScriptPrepare, Split
 from ._problems import Problem, Severity, has_errors
 from ._research import ResearchArtefact, ResearchEvaluation
@@ -43,13 +45,16 @@ from ._sources import FileSource, KaggleSource, PackagedSource, Source, UrlSourc
 from ._speedrun import (
     HINT_LEVELS,
     TOKEN_BYTES,
+    HintSelection,
     ScriptUrl,
     SpeedrunHardware,
     SpeedrunHints,
     SpeedrunInvariants,
     SpeedrunProtocol,
     SpeedrunValidation,
+    UpstreamHints,
 )
+from ._task import Modality, ProblemType
 
 __all__ = [
     "HINT_LEVELS",
@@ -67,14 +72,17 @@ __all__ = [
     "Environment",
     "FileSource",
     "GeneratorInfo",
+    "HintSelection",
     "KaggleSource",
     "Leaderboard",
     "LoadedTask",
     "Metric",
+    "Modality",
     "NamedMetric",
     "PackagedSource",
     "Prepare",
     "Problem",
+    "ProblemType",
     "Provenance",
     "ResearchArtefact",
     "ResearchEvaluation",
@@ -99,14 +107,18 @@ __all__ = [
     "Tags",
     "TaskManifest",
     "TaskNotFoundError",
+    "TaskPathError",
+    "UpstreamHints",
     "UrlSource",
     "ValidationSettings",
     "default_tasks_dir",
     "duration_seconds",
+    "entrypoint_root",
     "find_manifests",
     "format_field_path",
     "generate_schema",
     "has_errors",
+    "import_entrypoint",
     "installed_catalogue",
     "iter_manifests",
     "load_committed_schema",
@@ -115,6 +127,7 @@ __all__ = [
     "resolve_task",
     "schema_is_current",
     "task_digest",
+    "task_file",
     "task_files",
     "write_schema",
 ]

@@ -14,7 +14,9 @@ SEMVER_PATTERN = (
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
-ENTRYPOINT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
+# Below the top-level package a module may be a folder whose name is no identifier (MLE-bench's
+# `mlebench.competitions.3d-object-detection-for-autonomous-vehicles.grade`): importlib finds it all the same.
+ENTRYPOINT_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 DURATION_PATTERN = r"^\d+(?:\.\d+)?(?:s|m|h)$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 PYTHON_VERSION_PATTERN = r"^3\.\d{1,2}$"

@@ -35,6 +35,13 @@ class EntrypointMetric(_MetricBase):
     """A metric provided by an installed package: `function(submission, answers) -> float`."""
 
     entrypoint: EntryPoint = Field(description="`module:function` with the signature `(submission, answers)`.")
+    import_path: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Folder put first on `sys.path` before the entry point is imported: an upstream checkout, "
+        "absolute or relative to the manifest's folder (`runner import` records the one it read). Absent: the entry "
+        "point comes from an installed package.",
+    )
 
 
 Metric = Annotated[

@@ -62,6 +62,13 @@ class EntrypointPrepare(StrictModel):
     """Preparation by a function of an installed package, `prepare(raw, public, private)`."""
 
     entrypoint: EntryPoint = Field(description="`module:function` with the signature `(raw, public, private)`.")
+    import_path: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Folder put first on `sys.path` before the entry point is imported: an upstream checkout, "
+        "absolute or relative to the manifest's folder (`runner import` records the one it read). Absent: the entry "
+        "point comes from an installed package.",
+    )
 
 
 Prepare = Annotated[

@@ -89,6 +89,17 @@ class ResearchEvaluation(StrictModel):
         return duration_seconds(self.time_limit)
 
 
+class AgentBudget(StrictModel):
+    """What a model-using agent may spend on one trial, as benchmarks such as MLGym fix it."""
+
+    max_steps: int | None = Field(
+        default=None, ge=1, description="Model calls (steps) per trial; enforced like `--max-steps`."
+    )
+    max_cost_usd: float | None = Field(
+        default=None, gt=0, description="Model spend per trial in US dollars; enforced like `--max-cost`."
+    )
+
+
 class ResearchTask(_TaskBase):
     """An open-ended research problem scored against a baseline (MLGym-style)."""
 
@@ -113,6 +124,11 @@ class ResearchTask(_TaskBase):
         default_factory=list,
         description="Files the agent may not modify (the evaluation script always is): the evaluator loads "
         "pristine copies, and a changed or deleted copy in the workspace is a `rule_violation`.",
+    )
+    agent_budget: AgentBudget | None = Field(
+        default=None,
+        description="Step and cost budgets of agents that use a model (llm, gpt, or command with --allow-model): "
+        "each trial gets the smaller of these and the command line's limits. Agents without a model ignore it.",
     )
 
     @model_validator(mode="after")

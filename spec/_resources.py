@@ -34,6 +34,13 @@ class Resources(StrictModel):
         description="Share of one GPU a trial uses, only with one GPU: trials that set it may share a GPU while their "
         "shares sum to at most 1; unset, a trial's GPUs are its own.",
     )
+    disk_gb: float = Field(
+        default=20,
+        gt=0,
+        le=65536,
+        description="Disk quota in GiB for what the agent writes (its workspace, submission and /tmp); a write past "
+        "it fails with ENOSPC inside the sandbox.",
+    )
     time_limit: Duration = Field(default="30m", description="Wall-clock limit of the agent's run.")
     network: bool = Field(default=False, description="Whether the agent's sandbox may reach the network.")
 

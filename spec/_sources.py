@@ -10,7 +10,7 @@ from ._base import StrictModel, key_discriminator
 from ._fields import Sha256, Slug, TaskPath
 
 PACKAGED_DATASET_PATTERN = r"^[a-z][a-z0-9_.-]*:[A-Za-z0-9_./-]+$"
-KAGGLE_SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+KAGGLE_SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]*$"  # as Kaggle spells it, e.g. `AI4Code`
 
 
 class _SourceBase(StrictModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -20,6 +21,61 @@ References = Literal["retime", "interleaved"]
 HintLevel = Literal["pseudocode", "description", "paper"]
 HINT_LEVELS: tuple[HintLevel, ...] = ("pseudocode", "description", "paper")
 """Hint levels 1, 2 and 3 in order (level 0 is no hint)."""
+DIFF_LEVEL = "diff"
+"""The level-0 hint as upstream names it: the full diff from the record's script to the next record's."""
+UPSTREAM_PREFIX = "upstream:"
+"""A hint selection starting with this takes the upstream hint files (`SpeedrunHints.upstream`)."""
+
+
+@dataclass(frozen=True)
+class HintSelection:
+    """Which hints a speedrun trial gets: levels (0 = the diff, 1-3 as HINT_LEVELS) from our files or upstream's.
+
+    Written `0` (none), `2`, `1+2`, `1+2+3`, `diff`, `diff+1`, ...; prefixed `upstream:` for the upstream files.
+    Combined levels are given together, lowest first, as llm-speedrunner evaluates them (`level_[12]_*.txt`).
+    """
+
+    levels: tuple[int, ...] = ()
+    upstream: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> HintSelection:
+        """The selection `text` names; ValueError with a one-line reason when it names none."""
+        body = text.strip()
+        upstream = body.startswith(UPSTREAM_PREFIX)
+        body = body.removeprefix(UPSTREAM_PREFIX)
+        if body in ("0", "none", ""):
+            if upstream:
+                raise ValueError(f"hint selection {text!r}: name the upstream levels, e.g. upstream:1+2")
+            return cls()
+        names = {DIFF_LEVEL: 0, "1": 1, "2": 2, "3": 3}
+        parts = body.split("+")
+        if any(part not in names for part in parts) or len(set(parts)) != len(parts):
+            raise ValueError(
+                f"hint selection {text!r}: expected 0 (none), levels 1-3 and {DIFF_LEVEL} joined by +, e.g. 1+2 or "
+                f"{DIFF_LEVEL}+1, optionally prefixed {UPSTREAM_PREFIX}"
+            )
+        return cls(tuple(sorted(names[part] for part in parts)), upstream)
+
+    @property
+    def text(self) -> str:
+        """The canonical written form (`0`, `1+2`, `diff+3`, `upstream:1+2`)."""
+        if not self.levels:
+            return "0"
+        body = "+".join(DIFF_LEVEL if level == 0 else str(level) for level in self.levels)
+        return f"{UPSTREAM_PREFIX}{body}" if self.upstream else body
+
+    @property
+    def slug(self) -> str:
+        """The form used in trial folder names (no colon)."""
+        return self.text.replace(":", "-")
+
+    @property
+    def highest(self) -> int:
+        """The highest numbered level given (0 for none or the diff alone)."""
+        return max(self.levels, default=0)
+
+
 TokenDtype = Literal["uint8", "uint16", "int32", "int64"]
 TOKEN_BYTES: dict[str, int] = {"uint8": 1, "uint16": 2, "int32": 4, "int64": 8}
 PYTHON_MODULE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$"
@@ -170,12 +226,33 @@ class ScriptUrl(StrictModel):
     sha256: Sha256 = Field(description="SHA-256 of the script; a mismatch is an error.")
 
 
+class UpstreamHints(StrictModel):
+    """The upstream benchmark's hint files for one record, on the web, each checked by its SHA-256."""
+
+    diff: ScriptUrl | None = Field(default=None, description="Level 0: the full diff of the change.")
+    pseudocode: ScriptUrl | None = Field(default=None, description="Level 1: pseudocode of the change.")
+    description: ScriptUrl | None = Field(default=None, description="Level 2: a text description of the change.")
+    paper: ScriptUrl | None = Field(default=None, description="Level 3: a mini-paper explaining the change.")
+
+    def at_level(self, level: int) -> ScriptUrl | None:
+        """The hint file of level 0..3 (None when absent)."""
+        return self.diff if level == 0 else getattr(self, HINT_LEVELS[level - 1])
+
+
 class SpeedrunHints(StrictModel):
-    """Hints describing the change from the previous record to this one, at three levels of detail."""
+    """Hints describing the change from the previous record to this one, at three levels of detail.
+
+    Level 0, the full diff, needs no file: the runner computes it from the two records' scripts.
+    """
 
     pseudocode: TaskPath | None = Field(default=None, description="Level 1: pseudocode of the change.")
     description: TaskPath | None = Field(default=None, description="Level 2: a text description of the change.")
     paper: TaskPath | None = Field(default=None, description="Level 3: a mini-paper explaining the change.")
+    upstream: UpstreamHints | None = Field(
+        default=None,
+        description="The upstream benchmark's own hint files (fetched when there is a network, for "
+        "`--hint-level upstream:...`); the files above stay the offline default.",
+    )
 
     def at_level(self, level: int) -> str | None:
         """The hint file of level 1..3 (None when absent or level 0)."""

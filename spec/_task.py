@@ -197,3 +197,9 @@ class CompetitionTask(_TaskBase):
     kind: Literal["competition"] = Field(description="Task kind.")
     submission: Submission = Field(description="The file an agent must produce.")
     awards_medals: bool = Field(default=True, description="Whether medals are awarded against the leaderboard.")
+    answers: str = Field(
+        default="answers.csv",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="File in the prepared private folder that holds the answers the metric compares with "
+        "(`.csv`, or `.jsonl` read as a list of records); MLE-bench competitions name their own, e.g. `test.csv`.",
+    )

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.cyaml import CSafeLoader
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -24,6 +24,7 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 _COMPACT_INDICATORS = re.compile(r"(?:[-?:][ \t]+){" + str(_PRESCAN_DEPTH) + "}")
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")}
+_MAP, _SEQ, _STR, _MERGE, _TIMESTAMP = (f"{_CORE}{name}" for name in ("map", "seq", "str", "merge", "timestamp"))
 _ALIAS_MESSAGE = "YAML aliases (*name) are not allowed in manifests; write the value out in full"
 
 
@@ -45,6 +46,15 @@ class YamlDocument:
     locations: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[FieldPath, str] = field(default_factory=dict)
     issues: list[YamlIssue] = field(default_factory=list)
+
+
+class _Loader(CSafeLoader):
+    """ruamel's C safe loader, one class for every call (`YAML.compose` builds a loader class per call)."""
+
+    @property
+    def processing_version(self) -> tuple[int, int]:
+        # The resolver applies YAML 1.2's core rules; the constructor reads this to pick the same version's rules.
+        return (1, 2)
 
 
 class _Refused(Exception):
@@ -78,54 +88,61 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
-            if node.tag != f"{_CORE}seq":
+            if node.tag != _SEQ:
                 raise self._unknown_tag(node)
             items = []
+            locations = self.document.locations
             for index, item in enumerate(node.value):
                 if id(item) in self.seen:
                     # An alias item carries its anchor's position; the list it stands in is the better place.
                     raise _refuse("yaml.alias", _ALIAS_MESSAGE, node)
-                self.document.locations[(*path, index)] = _position(item)
-                items.append(self.build(item, (*path, index), depth + 1))
+                item_path = (*path, index)
+                locations[item_path] = _position(item)
+                items.append(self.build(item, item_path, depth + 1))
             return items
         return self._scalar(node, path)
 
     def _mapping(self, node: MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
-        if node.tag != f"{_CORE}map":
+        if node.tag != _MAP:
             raise self._unknown_tag(node)
         result: dict[str, Any] = {}
+        locations = self.document.locations
         for key_node, value_node in node.value:
-            if key_node.tag == f"{_CORE}merge":
+            key_tag = key_node.tag  # a property that builds the text on each read
+            if key_tag == _MERGE:
                 raise _refuse("yaml.merge-key", "merge keys (<<) are not allowed; write the keys out", key_node)
-            if not isinstance(key_node, ScalarNode) or key_node.tag != f"{_CORE}str":
+            if not isinstance(key_node, ScalarNode) or key_tag != _STR:
                 raise _refuse(
                     "yaml.non-string-key",
                     "keys must be plain text; quote the key if it looks like a number",
                     key_node,
                 )
             key = str(key_node.value)
+            key_path = (*path, key)
             if key in result:
-                first_line = self.document.locations[(*path, key)][0]
+                first_line = locations[key_path][0]
                 raise _refuse(
                     "yaml.duplicate-key",
                     f"duplicate key {key!r} (first given on line {first_line}); keep one of them",
                     key_node,
                 )
-            self.document.locations[(*path, key)] = _position(key_node)
-            result[key] = self.build(value_node, (*path, key), depth + 1)
+            locations[key_path] = _position(key_node)
+            result[key] = self.build(value_node, key_path, depth + 1)
         return result
 
     def _scalar(self, node: Node, path: FieldPath) -> Any:
-        if node.tag not in _SCALAR_TAGS:
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
             raise self._unknown_tag(node)
-        self.document.scalars[path] = str(node.value)
-        if node.tag in (f"{_CORE}str", f"{_CORE}timestamp"):
+        text = str(node.value)
+        self.document.scalars[path] = text
+        if tag in (_STR, _TIMESTAMP):
             # Timestamps stay text so data round-trips through JSON; pydantic parses dates where a field wants one.
-            return str(node.value)
+            return text
         try:
             return self.constructor.construct_object(node, deep=True)
         except (KeyError, ValueError, TypeError, OverflowError, YAMLError):
-            kind = node.tag.removeprefix(_CORE)
+            kind = tag.removeprefix(_CORE)
             shown = str(node.value)[:40]
             raise _refuse(
                 "yaml.bad-value", f"{shown!r} cannot be read as {kind}; fix the value or quote it", node
@@ -201,25 +218,30 @@ def read_yaml(raw: bytes) -> YamlDocument:
         message = f"collections nested deeper than {_PRESCAN_DEPTH} levels ([, {{ or - on one line)"
         document.issues.append(YamlIssue("yaml.too-deep", message))
         return document
-    parser = YAML(typ="safe", pure=False)
+    # libyaml composes the nodes; the loader's resolver applies YAML 1.2's core rules, as `YAML(typ="safe")` does
+    # (whose C path ignores `%YAML` directives too), without building a loader class per call.
+    loader = _Loader(text)
     try:
-        root = parser.compose(text)
-    except (YAMLError, ValueError) as error:
-        document.issues.append(_syntax_issue(error, text))
+        try:
+            root = loader.get_single_node()
+        except (YAMLError, ValueError) as error:
+            document.issues.append(_syntax_issue(error, text))
+            return document
+        except RecursionError:
+            document.issues.append(YamlIssue("yaml.too-deep", f"nesting deeper than {MAX_DEPTH} levels"))
+            return document
+        if root is None:
+            document.issues.append(YamlIssue("yaml.empty", "file is empty; a manifest is a mapping of fields", 1, 1))
+            return document
+        document.locations[()] = _position(root)
+        try:
+            document.data = _Builder(document, loader).build(root, (), 0)
+        except _Refused as refused:
+            document.data = None
+            document.issues.append(refused.issue)
+        except (YAMLError, ValueError, OverflowError) as error:
+            document.data = None
+            document.issues.append(_syntax_issue(error))
         return document
-    except RecursionError:
-        document.issues.append(YamlIssue("yaml.too-deep", f"nesting deeper than {MAX_DEPTH} levels"))
-        return document
-    if root is None:
-        document.issues.append(YamlIssue("yaml.empty", "file is empty; a manifest is a mapping of fields", 1, 1))
-        return document
-    document.locations[()] = _position(root)
-    try:
-        document.data = _Builder(document, parser.constructor).build(root, (), 0)
-    except _Refused as refused:
-        document.data = None
-        document.issues.append(refused.issue)
-    except (YAMLError, ValueError, OverflowError) as error:
-        document.data = None
-        document.issues.append(_syntax_issue(error))
-    return document
+    finally:
+        loader.dispose()

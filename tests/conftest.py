@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,19 @@ def require_bwrap() -> None:
         None if shutil.which("bwrap") else "bubblewrap is not installed",
         ".ci/run must install it (apt-get install bubblewrap)",
     )
+
+
+UPSTREAM = REPO.parent / "shared" / "upstream"
+"""Snapshots of the upstream benchmarks (read-only test inputs; see its README)."""
+
+
+def upstream_checkout(name: str, into: Path) -> Path:
+    """Extract `../shared/upstream/<name>.tar.gz` into `into` and return its top folder (the checkout)."""
+    tarball = UPSTREAM / f"{name}.tar.gz"
+    require(
+        None if tarball.is_file() else f"no upstream snapshot {tarball}",
+        "provide ../shared/upstream/ with the benchmark snapshots (see its README)",
+    )
+    with tarfile.open(tarball) as archive:
+        archive.extractall(into, filter="data")
+    return into / name

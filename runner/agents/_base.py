@@ -13,7 +13,8 @@ from runner.results import Usage
 from runner.sandboxes import ExecResult, Sandbox
 from spec import AnyTask
 
-AgentStatus = Literal["ok", "agent_error", "timeout", "oom", "rule_violation"]
+AgentStatus = Literal["ok", "agent_error", "timeout", "oom", "rule_violation", "infra_error"]
+"""infra_error: something the agent relies on and cannot help failed (the model endpoint down); retried."""
 
 
 class AgentRefused(ValueError):

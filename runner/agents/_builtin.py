@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from runner.baselines import baseline_script
-from runner.grading import perfect_submission, read_answers
+from runner.grading import answers_file, perfect_submission, read_answers
 from runner.llm import FORWARDER_NAME
 from runner.preparation import SAMPLE_FILE
 from runner.preparation._split import write_csv
@@ -40,7 +40,8 @@ class OracleAgent(Agent):
     def run(self, context: AgentContext) -> AgentOutcome:
         if context.prepared is None or context.task.submission is None:
             return AgentOutcome("agent_error", "the oracle needs the prepared answers")
-        answers = read_answers(context.prepared.private, context.task.submission.id_column)
+        private = context.prepared.private
+        answers = read_answers(private, context.task.submission.id_column, private / answers_file(context.task))
         write_csv(perfect_submission(context.task, answers), context.submission_path)
         return AgentOutcome()
 

@@ -388,7 +388,8 @@ class LlmAgent(Agent):
             except BudgetExceeded as error:
                 context.log(f"[llm] stopped: {error}")
         except ModelError as error:
-            return AgentOutcome("agent_error", f"model error: {error}", budget.usage)
+            # The model being down, refusing us or too small is not the agent's loss: retried, re-run on resume.
+            return AgentOutcome("infra_error", f"model unavailable: {error}", budget.usage)
         best = search.submit()
         usage = budget.usage
         if best is None:

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     _leaderboard,
     _list,
     _llm_serve,
+    _prepare,
     _report,
     _schema,
     _speedrun,

@@ -16,11 +16,32 @@ def _typer(name: str, help: str) -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
+        rich_markup_mode=None,
     )
 
 
 app = _typer("runner", "benchsmith: validate, list, run and score benchmark tasks for ML-engineering agents.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"benchsmith {version('benchsmith')}")
+        except PackageNotFoundError:  # a source tree run without installing
+            print("benchsmith (not installed)")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """benchsmith: validate, list, run and score benchmark tasks for ML-engineering agents."""
 
 
 def command_group(name: str, help: str) -> typer.Typer:

@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from runner.images import prune_debootstrap_cache
-from runner.preparation import PreparationError, preparation_key, prune_prepared
-from spec import default_tasks_dir, iter_manifests, load_task
-
 from ._app import command_group, stdout
 
 cache_app = command_group("cache", "The benchsmith cache (~/.cache/benchsmith).")
@@ -24,6 +20,10 @@ def prune(
     cache_dir: Annotated[Path | None, typer.Option(help="Cache root (default ~/.cache/benchsmith).")] = None,
 ) -> None:
     """Remove prepared data no task of the catalogue uses any more, and stale debootstrap folders (--all: all)."""
+    from runner.images import prune_debootstrap_cache
+    from runner.preparation import PreparationError, preparation_key, prune_prepared
+    from spec import default_tasks_dir, iter_manifests, load_task
+
     keep: set[str] = set()
     root = tasks_dir or default_tasks_dir()
     if root is not None and not all_:

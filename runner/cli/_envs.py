@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, environments_root
-from runner.hardware import detect_gpus, gpu_shortage
-from spec import default_tasks_dir, iter_manifests, load_task
-
 from ._app import EXIT_FAILED, command_group, stderr, stdout
 
 envs = command_group("envs", "Sandbox Python environments (local backend), built offline from a wheelhouse.")
@@ -23,6 +19,10 @@ def build(
 ) -> None:
     """Build the base environment and one per distinct `environment.packages` of the catalogue (tasks that require
     more GPUs than this machine has are skipped)."""
+    from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment, environments_root
+    from runner.hardware import detect_gpus, gpu_shortage
+    from spec import default_tasks_dir, iter_manifests, load_task
+
     base = EnvironmentSpec()
     specs = {base.key: base}
     root = tasks_dir or default_tasks_dir()

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from runner.agents import AgentRefused, agent_names, get_agent
-from runner.agents._builtin import CommandAgent
-from runner.agents._llm import LlmAgent
-from runner.executors import ExecutorError, executor_names, get_executor
-from runner.grading import GradingError, grade_submission
-from runner.llm import CostMeter, ModelAccess, parse_limits, resolve_settings, set_batch_meter
-from runner.preparation import PreparationError, prepare_task
-from runner.results import TrialResult
-from runner.sandboxes import backend_names, get_backend
-from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime
-from spec import LoadedTask, TaskNotFoundError, load_task, resolve_task
-
 from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
+from ._list import selected_arguments
+from ._prepare import MlebenchDataOption
+from ._tasks import runnable_task
+
+if TYPE_CHECKING:
+    from runner.llm import CostMeter, ModelAccess
+    from runner.results import TrialResult
+    from runner.trials import TrialRequest
+    from spec import LoadedTask
+
+# The runner packages (pandas, openai, docker, ray...) are imported inside the commands, so that `runner --help`
+# and the light commands start in a blink (tests/runner/test_cli_startup.py); these names are for help texts only.
+_AGENTS_HELP = "sample, oracle, baseline, command, llm, gpt"
+_EXECUTORS_HELP = "local, ray"
+
+_MLEBENCH_ROUNDING_HELP = (
+    "MLE-bench-compatible medals: round scores to 5 decimals before the medal thresholds, as MLE-bench does "
+    "(results state it). Off: scores are compared as graded."
+)
 
 _STATUS_STYLE = {"ok": "green", "invalid_submission": "yellow", "infra_error": "bold red"}
 
 
 def choose_backend(requested: str) -> str:
     """`auto` → docker when an engine answers, else local; says which it chose."""
+    from runner.sandboxes import backend_names, get_backend
+
     if requested != "auto":
         if requested not in backend_names():
             raise usage_error(f"--backend {requested!r}: choose auto, {', '.join(backend_names())}")
@@ -43,19 +53,8 @@ def choose_backend(requested: str) -> str:
 
 
 def load_tasks(arguments: list[str], tasks_dir: Path | None) -> list[LoadedTask]:
-    """Resolve and load TASK arguments; any that is missing or invalid is a usage error."""
-    tasks = []
-    for argument in arguments:
-        try:
-            path = resolve_task(argument, tasks_dir).resolve()  # absolute: Ray workers run elsewhere
-        except TaskNotFoundError as error:
-            raise usage_error(str(error)) from None
-        task = load_task(path)
-        if task.manifest is None:
-            first = task.problems[0]
-            raise usage_error(f"{first.where()}: {first.message} (run `runner validate {path}`)")
-        tasks.append(task)
-    return tasks
+    """Resolve and load TASK arguments; any that is missing, invalid or fails a static check is a usage error."""
+    return [runnable_task(argument, tasks_dir) for argument in arguments]
 
 
 def _summary(results: list[TrialResult]) -> Table:
@@ -95,6 +94,11 @@ def _llm_options(
     """For LLM agents: resolve the model (so the trial records it), pass the flags as agent arguments, make the
     batch's cost meter. With --allow-model (agents that run inside the sandbox): the same settings and the limits
     go to each trial's model proxy instead. The key itself never goes on a command line or into arguments."""
+    from runner.agents import AgentRefused, get_agent
+    from runner.agents._builtin import CommandAgent
+    from runner.agents._llm import LlmAgent
+    from runner.llm import CostMeter, ModelAccess, parse_limits, resolve_settings
+
     given = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-steps": max_steps, "--max-cost": max_cost,
              "--model-limit": model_limits or None}  # fmt: skip
     try:
@@ -131,10 +135,52 @@ def _llm_options(
     return resolved.model.value, (*arguments, *extra), meter, None
 
 
+def _least(flag: float | None, budget: float | None) -> float | None:
+    return budget if flag is None else flag if budget is None else min(flag, budget)
+
+
+def _with_task_budget(request: TrialRequest) -> TrialRequest:
+    """A research task's `agent_budget` as the trial's model limits: the smaller of it and the flags' limits."""
+    from dataclasses import replace
+
+    from runner.agents import AgentRefused, get_agent
+    from runner.agents._llm import LlmAgent
+
+    budget = getattr(request.manifest, "agent_budget", None)
+    if budget is None:
+        return request
+    if request.model_access is not None:
+        limits = request.model_access.limits
+        steps = _least(limits.max_steps, budget.max_steps)
+        tightened = replace(
+            limits,
+            max_steps=None if steps is None else int(steps),
+            max_cost_usd=_least(limits.max_cost_usd, budget.max_cost_usd),
+        )
+        return replace(request, model_access=replace(request.model_access, limits=tightened))
+    try:
+        is_llm = isinstance(get_agent(request.agent), LlmAgent)
+    except AgentRefused:
+        return request
+    if not is_llm:
+        return request
+    given = dict(argument.split("=", 1) for argument in request.args if "=" in argument)
+    steps = _least(float(given["max_steps"]) if "max_steps" in given else None, budget.max_steps)
+    cost = _least(float(given["max_cost"]) if "max_cost" in given else None, budget.max_cost_usd)
+    kept = tuple(argument for argument in request.args if argument.split("=", 1)[0] not in ("max_steps", "max_cost"))
+    capped = (
+        *(() if steps is None else (f"max_steps={int(steps)}",)),
+        *(() if cost is None else (f"max_cost={cost:g}",)),
+    )
+    return replace(request, args=(*kept, *capped))
+
+
 @app.command("exec")
 def exec_(
-    tasks: Annotated[list[str], typer.Argument(help="Manifest paths, task folders or ids.")],
-    agent: Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}.")] = "sample",
+    tasks: Annotated[
+        list[str] | None, typer.Argument(help="Manifest paths, task folders or ids (or select with --suite/--tag).")
+    ] = None,
+    agent: Annotated[str, typer.Option(help=f"Agent: {_AGENTS_HELP}.")] = "sample",
     agent_arg: Annotated[
         list[str] | None, typer.Option("--agent-arg", help="Argument for the agent (repeatable).")
     ] = None,
@@ -146,7 +192,7 @@ def exec_(
         int | None, typer.Option(min=1, help="Trials run at once (local: default 1; ray: default as resources allow).")
     ] = None,
     executor: Annotated[
-        str, typer.Option(help=f"Where trials run: {', '.join(executor_names())} (a Ray cluster; see docs/scale.md).")
+        str, typer.Option(help=f"Where trials run: {_EXECUTORS_HELP} (a Ray cluster; see docs/scale.md).")
     ] = "local",
     address: Annotated[
         str | None, typer.Option(help="ray: address of a running cluster (else a local one is started here).")
@@ -155,7 +201,7 @@ def exec_(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else \\[tool.benchsmith] "
+            help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else [tool.benchsmith] "
             "model in ./benchsmith.toml or ./pyproject.toml, else gpt-4o-mini "
             "(`python -m runner.llm config` shows the values)."
         ),
@@ -191,21 +237,48 @@ def exec_(
             help="With --allow-model, per trial (repeatable): calls=N, tokens=N, cost=USD, wall_time=SECONDS.",
         ),
     ] = None,
+    suite: Annotated[
+        str | None, typer.Option(help="Also run every task of this suite, e.g. mlebench-lite (see `runner list`).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="Also run every task with these tags, key=value (repeatable): split=lite.")
+    ] = None,
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids (default ./tasks or installed).")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache (default ~/.cache/benchsmith).")] = None,
+    mlebench_data: MlebenchDataOption = None,
     record: Annotated[
         str | None, typer.Option(help="Speedrun tasks: id of the record whose script the agent starts from.")
     ] = None,
     hint_level: Annotated[
-        int | None,
-        typer.Option(min=0, max=3, help="Speedrun tasks: hint given, 0 none, 1 pseudocode, 2 description, 3 paper."),
+        str | None,
+        typer.Option(
+            help="Speedrun tasks: hints given, 0 none, 1 pseudocode, 2 description, 3 paper, diff (level 0, the full "
+            "diff); combined with +, e.g. 1+2 or 1+2+3; prefix upstream: for the upstream benchmark's hint files.",
+        ),
     ] = None,
     validation: Annotated[
         bool, typer.Option("--validation", help="Validation mode: allows the oracle agent.", hidden=True)
     ] = False,
+    mlebench_rounding: Annotated[bool, typer.Option(help=_MLEBENCH_ROUNDING_HELP)] = False,
 ) -> None:
     """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when any ended in infra_error, 2 on usage."""
-    loaded = load_tasks(tasks, tasks_dir)
+    from runner.agents import AgentRefused, get_agent
+    from runner.executors import ExecutorError, get_executor
+    from runner.llm import set_batch_meter
+    from runner.preparation import MLEBENCH_DATA_ENV, PreparationError, prepare_task
+    from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime
+
+    arguments_given = [*(tasks or []), *selected_arguments(suite, tag or [], tasks_dir)]
+    if not arguments_given:
+        raise usage_error("name the tasks to run (paths or ids), or select them with --suite or --tag")
+    if hint_level is not None:
+        from spec import HintSelection
+
+        try:
+            hint_level = HintSelection.parse(hint_level).text
+        except ValueError as error:
+            raise usage_error(f"--hint-level: {error}") from None
+    loaded = load_tasks(arguments_given, tasks_dir)
     arguments = tuple(agent_arg or ())
     model, arguments, meter, access = _llm_options(
         agent, model, arguments, base_url, api_key_env, max_steps, max_cost, allow_model, tuple(model_limit or ())
@@ -215,7 +288,10 @@ def exec_(
     except AgentRefused as error:
         raise usage_error(str(error)) from None
     chosen = choose_backend(backend)
-    settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation)
+    from runner.scoring import MLEBENCH_DECIMALS
+
+    settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation,
+                           medal_round_to=MLEBENCH_DECIMALS if mlebench_rounding else None)  # fmt: skip
     requests = [
         TrialRequest(
             task,
@@ -230,6 +306,7 @@ def exec_(
         for task in loaded
         for seed in range(seeds)
     ]
+    requests = [_with_task_budget(request) for request in requests]
     for request in requests[::seeds]:
         try:
             get_kind_runtime(request.manifest.kind).check(request)
@@ -245,12 +322,17 @@ def exec_(
         trial_executor.check(requests, chosen)  # before anything is prepared or built: missing GPUs fail here
     except ExecutorError as error:
         raise usage_error(str(error)) from None
+    if mlebench_data is not None:
+        # Trials find their data themselves, here or in workers started from here: they read the same setting.
+        os.environ[MLEBENCH_DATA_ENV] = str(mlebench_data.resolve())
     for task in loaded:
         try:
-            prepare_task(task, cache_root=cache_dir)
+            prepared = prepare_task(task, cache_root=cache_dir)
         except PreparationError as error:
             stderr.print(f"[bold red]cannot prepare {task.id}:[/] {escape(str(error))}")
             raise typer.Exit(EXIT_FAILED) from None
+        for warning in prepared.warnings:
+            stderr.print(f"[yellow]{task.id}:[/] {escape(warning)}", highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=stderr, transient=True) as progress:
         bar = progress.add_task(f"{agent} on {len(loaded)} task(s)", total=len(requests))
@@ -278,16 +360,37 @@ def exec_(
     raise typer.Exit(EXIT_FAILED if report.infra_errors else EXIT_OK)
 
 
+def _prepared_private(loaded: LoadedTask, cache_dir: Path | None) -> Path:
+    from runner.preparation import PreparationError, prepare_task
+
+    try:
+        return prepare_task(loaded, cache_root=cache_dir).private
+    except PreparationError as error:
+        stderr.print(f"[bold red]cannot grade:[/] {escape(str(error))}")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
 @app.command()
 def grade(
     submission: Annotated[Path, typer.Argument(help="Submission file to grade.")],
     task: Annotated[str, typer.Option("--task", help="Manifest path, task folder or id.")],
     tasks_dir: Annotated[Path | None, typer.Option(help="Catalogue for ids.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Prepared-data cache.")] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="Grade against this answers file instead of the prepared task's (nothing is prepared)."),
+    ] = None,
+    mlebench_rounding: Annotated[
+        bool, typer.Option(help="Print the score rounded to 5 decimals, as MLE-bench reports and judges it.")
+    ] = False,
 ) -> None:
     """Grade a submission file: exit 0 with the score, 1 with the reason it is invalid, 2 on usage errors."""
+    from runner.grading import GradingError, grade_submission
+
     if not submission.is_file():
         raise usage_error(f"no such file: {submission}")
+    if answers is not None and not answers.is_file():
+        raise usage_error(f"--answers: no such file: {answers}")
     [loaded] = load_tasks([task], tasks_dir)
     assert loaded.manifest is not None
     if loaded.manifest.kind == "speedrun" or getattr(loaded.manifest, "evaluation", None) is not None:
@@ -296,12 +399,18 @@ def grade(
             f"(`runner exec {loaded.id} --agent ...`), not by grading a file"
         )
     try:
-        prepared = prepare_task(loaded, cache_root=cache_dir)
-        result = grade_submission(loaded.manifest, loaded.path, submission, prepared.private)
-    except (PreparationError, GradingError) as error:
+        # With --answers nothing is prepared, so the preparation machinery (and pandas) is not even imported.
+        private = answers.parent if answers is not None else _prepared_private(loaded, cache_dir)
+        result = grade_submission(loaded.manifest, loaded.path, submission, private, answers=answers)
+    except GradingError as error:
         stderr.print(f"[bold red]cannot grade:[/] {escape(str(error))}")
         raise typer.Exit(EXIT_FAILED) from None
     if not result.valid:
         stdout.print(f"[yellow]invalid submission:[/] {escape(result.reason or '')}")
         raise typer.Exit(EXIT_FAILED)
-    print(f"{result.score!r}")
+    score = result.score
+    if mlebench_rounding and score is not None:
+        from runner.scoring import MLEBENCH_DECIMALS
+
+        score = round(score, MLEBENCH_DECIMALS)
+    print(f"{score!r}")

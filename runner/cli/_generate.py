@@ -10,9 +10,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from runner.llm import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_MODEL
-
 from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
+
+# runner.llm's defaults, written out so that the help does not import the model client (openai);
+# tests/runner/test_cli_startup.py keeps them equal.
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
 
 if TYPE_CHECKING:
     from generators.llm import LlmGenerationReport
@@ -94,14 +98,13 @@ def generate(
     model: Annotated[
         str | None,
         typer.Option(
-            help="LLM pipeline: the model; else $BENCHSMITH_MODEL, else \\[tool.benchsmith] model, else "
-            f"{DEFAULT_MODEL}."
+            help=f"LLM pipeline: the model; else $BENCHSMITH_MODEL, else [tool.benchsmith] model, else {DEFAULT_MODEL}."
         ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
-            help="LLM pipeline: OpenAI-compatible endpoint; else $OPENAI_BASE_URL, else \\[tool.benchsmith] "
+            help="LLM pipeline: OpenAI-compatible endpoint; else $OPENAI_BASE_URL, else [tool.benchsmith] "
             f"base_url, else {DEFAULT_BASE_URL}."
         ),
     ] = None,
@@ -109,7 +112,7 @@ def generate(
         str | None,
         typer.Option(
             help="LLM pipeline: NAME of the variable holding the key; else $BENCHSMITH_API_KEY_ENV, else "
-            f"\\[tool.benchsmith] api_key_env, else {DEFAULT_API_KEY_ENV}."
+            f"[tool.benchsmith] api_key_env, else {DEFAULT_API_KEY_ENV}."
         ),
     ] = None,
     max_repairs: Annotated[

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from runner.environments import EnvironmentSpec
-from runner.images import ImageError, ensure_base_image, ensure_task_image, list_images, prune_images
-from spec import load_task
-
 from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
 from ._validate import OutputFormat
+
+if TYPE_CHECKING:
+    from runner.images import ImageError
 
 images_app = command_group("images", "Docker images for the docker sandbox backend (built offline, content-hashed).")
 
@@ -40,6 +39,10 @@ def build(
     base_only: Annotated[bool, typer.Option("--base-only", help="Build only the Debian base image.")] = False,
 ) -> None:
     """Build (or find, when unchanged) the base image and the task image for these packages."""
+    from runner.environments import EnvironmentSpec
+    from runner.images import ImageError, ensure_base_image, ensure_task_image
+    from spec import load_task
+
     packages = list(package or [])
     for path in task or []:
         loaded = load_task(path)
@@ -60,6 +63,8 @@ def list_(
     output: Annotated[OutputFormat, typer.Option("--format", help="text (a table) or json.")] = OutputFormat.text,
 ) -> None:
     """Print the benchsmith images: kind, tags, size, whether a container uses them."""
+    from runner.images import ImageError, list_images
+
     try:
         infos = list_images()
     except ImageError as error:
@@ -81,6 +86,7 @@ def prune(
     all_: Annotated[bool, typer.Option("--all", help="Remove the base images too.")] = False,
 ) -> None:
     """Remove benchsmith images no container uses (containers of dead runners are removed first)."""
+    from runner.images import ImageError, prune_images
     from runner.sandboxes import get_backend
 
     reaped = get_backend("docker").reap()

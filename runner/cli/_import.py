@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from runner.importers import DEFAULT_OUT, ImportReport, import_mlebench, import_mlgym
-
 from ._app import EXIT_FAILED, command_group, stderr, stdout, usage_error
+
+if TYPE_CHECKING:
+    from runner.importers import ImportReport
+
+# runner.importers.DEFAULT_OUT, written out so that the help does not import the importers (numpy);
+# tests/runner/test_cli_startup.py keeps them equal.
+DEFAULT_OUT = {"mlebench": Path("tasks/imported/mlebench"), "mlgym": Path("tasks/imported/mlgym")}
 
 import_app = command_group(
     "import", "Import tasks from a local checkout of another benchmark (MLE-bench, MLGym) as manifests."
@@ -35,7 +40,7 @@ def _run(benchmark: str, importer: Callable[[Path, Path], ImportReport], checkou
             f"{task.status:>9}  {escape(task.id)} {task.version}  {escape(str(task.manifest))}", highlight=False
         )
     if report.issues:
-        table = Table(title=f"{len(report.errors)} skipped, {len(report.warnings)} warning(s)")
+        table = Table(title=f"{len(report.skipped)} skipped, {len(report.warnings)} warning(s)")
         for column in ("upstream", "severity", "issue"):
             table.add_column(column, overflow="fold")
         for issue in report.issues:
@@ -44,7 +49,7 @@ def _run(benchmark: str, importer: Callable[[Path, Path], ImportReport], checkou
         stdout.print(table)
     stdout.print(
         f"{benchmark}: {len(report.tasks)} imported into {escape(str(target))} ({counts['new']} new, "
-        f"{counts['updated']} updated, {counts['unchanged']} unchanged), {len(report.errors)} skipped",
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged), {len(report.skipped)} skipped",
         highlight=False,
     )
     if not report.tasks:
@@ -56,9 +61,31 @@ def _run(benchmark: str, importer: Callable[[Path, Path], ImportReport], checkou
 def import_mlebench_command(
     checkout: _Checkout,
     out: Annotated[Path | None, typer.Option(help=f"Output folder. Default: {DEFAULT_OUT['mlebench']}.")] = None,
+    installed: Annotated[
+        bool,
+        typer.Option(
+            "--installed",
+            help="Grade and prepare with the `mlebench` package installed where tasks run, not with the checkout.",
+        ),
+    ] = False,
+    obfuscated: Annotated[
+        bool,
+        typer.Option(
+            "--obfuscated",
+            help="Agents read MLE-bench's obfuscated description (the competition's identity hidden); both are kept.",
+        ),
+    ] = False,
 ) -> None:
-    """Import every competition under mlebench/competitions/ as a `kind: competition` manifest."""
-    _run("mlebench", import_mlebench, checkout, out)
+    """Import every competition under mlebench/competitions/ as a `kind: competition` manifest.
+
+    Graders and preparers stay upstream: the manifests name their entry points and, unless --installed, the
+    checkout they are imported from, so keep it where it is (or import again after moving it).
+    """
+    from functools import partial
+
+    from runner.importers import import_mlebench
+
+    _run("mlebench", partial(import_mlebench, installed=installed, obfuscated=obfuscated), checkout, out)
 
 
 @import_app.command("mlgym")
@@ -67,4 +94,6 @@ def import_mlgym_command(
     out: Annotated[Path | None, typer.Option(help=f"Output folder. Default: {DEFAULT_OUT['mlgym']}.")] = None,
 ) -> None:
     """Import every task under configs/tasks/ as a `kind: research` manifest."""
+    from runner.importers import import_mlgym
+
     _run("mlgym", import_mlgym, checkout, out)

@@ -9,13 +9,30 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from runner.llm._cli import config as show_model_settings
-from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_START_TIMEOUT, LLMServerError, start_server
-
 from ._app import EXIT_FAILED, EXIT_OK, command_group, stderr, stdout
 
+# runner.llm_server's defaults, written out so that building the help does not import the server module (urllib,
+# subprocess, ...); tests/runner/test_cli_startup.py keeps them equal.
+DEFAULT_CHAT_FORMAT = "chatml-function-calling"
+DEFAULT_START_TIMEOUT = 60.0
+
 llm_app = command_group("llm", "Model settings, and a local OpenAI-compatible LLM for tests and offline use.")
-llm_app.command("config")(show_model_settings)
+
+
+@llm_app.command("config")
+def config(
+    model: Annotated[str | None, typer.Option(help="As `runner exec --model`.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="As `runner exec --base-url`.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(help="As `runner exec --api-key-env`.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show model, base_url and api_key_env as resolved (flag > env > ./benchsmith.toml or ./pyproject.toml
+    [tool.benchsmith] > default), where each came from, whether the key is set (never the key) and the price."""
+    # `python -m runner.llm config` under its `runner llm` name; mounted through this wrapper because importing
+    # runner.llm loads the model client (openai), which `runner --help` must not pay for.
+    from runner.llm._cli import config as show_model_settings
+
+    show_model_settings(model=model, base_url=base_url, api_key_env=api_key_env, as_json=as_json)
 
 
 def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -32,6 +49,8 @@ def serve(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = DEFAULT_START_TIMEOUT,
 ) -> None:
     """Serve SmolLM2-135M-Instruct on an OpenAI-compatible API until Ctrl-C (needs scripts/install-llm-server.sh)."""
+    from runner.llm_server import LLMServerError, start_server
+
     try:
         server = start_server(port=port or None, host=host, chat_format=chat_format, timeout=timeout)
     except LLMServerError as exc:

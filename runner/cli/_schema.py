@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from spec import SCHEMA_PATH, schema_is_current, write_schema
-
 from ._app import EXIT_FAILED, app, stderr, stdout
 
 
@@ -16,6 +14,8 @@ def schema(
     check: Annotated[bool, typer.Option("--check", help="Only check that the committed schema is current.")] = False,
 ) -> None:
     """Regenerate spec/task.schema.json from the models (or, with --check, fail when it is stale)."""
+    from spec import SCHEMA_PATH, schema_is_current, write_schema
+
     if check:
         if not schema_is_current():
             stderr.print(f"[bold red]{SCHEMA_PATH} is stale[/]: run `nox -s schema` and commit the result")

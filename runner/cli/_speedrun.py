@@ -11,13 +11,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from spec import SpeedrunTask, TaskNotFoundError, load_task, resolve_task
-
 from ._app import EXIT_FAILED, CacheDirOption, TasksDirOption, command_group, stderr, stdout, usage_error
+from ._tasks import runnable_task
 
 if TYPE_CHECKING:
     from runner.speedrun import RetimeOutcome, SeedRun
-    from spec import SpeedrunRecord
+    from spec import SpeedrunRecord, SpeedrunTask
 
 SIGMA = "\u03c3"  # escaped: the linter flags a literal Greek sigma as a look-alike
 
@@ -67,16 +66,11 @@ def retime(
     from runner.preparation import PreparationError, prepare_task
     from runner.sandboxes import SandboxError
     from runner.speedrun import SpeedrunScriptError, retime_chain
+    from spec import SpeedrunTask
 
-    try:
-        manifest_path = resolve_task(task, tasks_dir)
-    except TaskNotFoundError as error:
-        raise usage_error(str(error)) from None
-    loaded = load_task(manifest_path)
-    if loaded.manifest is None:
-        stderr.print(f"[bold red]error:[/] {escape(str(manifest_path))} is not a valid manifest; run `runner validate`")
-        raise typer.Exit(EXIT_FAILED)
+    loaded = runnable_task(task, tasks_dir)
     manifest = loaded.manifest
+    assert manifest is not None
     if not isinstance(manifest, SpeedrunTask):
         raise usage_error(f"{manifest.id} is a {manifest.kind} task; retime is for speedrun tasks")
     known = [r.id for r in manifest.records]

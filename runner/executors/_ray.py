@@ -34,6 +34,11 @@ WORKER_RETRIES = 3
 # A retry can start before the kernel has released the dead worker's lock; wait this long for it before "busy".
 CLAIM_WAIT_S = 10.0
 _GIB = 1024**3
+_TOKEN_HINT = (
+    "a cluster started with RAY_AUTH_MODE=token needs the same on the driver, with the cluster's token in "
+    "RAY_AUTH_TOKEN, a file named by RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token (`ray get-auth-token` on the head "
+    "prints it; see docs/scale.md)"
+)
 
 
 def _trial_task(
@@ -93,6 +98,12 @@ class RayExecutor(Executor):
                 # "local": a new cluster of our own, never one a `ray start` left running (or its stale address file).
                 ray.init(address="local", num_cpus=cpus, num_gpus=len(detect_gpus()), **options)
                 self._started = True
+        except getattr(ray.exceptions, "AuthenticationError", ()) as error:  # Ray < 2.52 has no token auth
+            # Token authentication (Ray >= 2.52): the driver needs the cluster's token, as Ray's docs say.
+            raise ExecutorError(
+                f"the Ray cluster at {self.address} refused this driver: {str(error.message).split('. ')[0]}; "
+                f"{_TOKEN_HINT}"
+            ) from None
         except (ConnectionError, RuntimeError, ValueError) as error:
             where = f"the Ray cluster at {self.address}" if self.address else "a local Ray cluster"
             raise ExecutorError(f"cannot start or reach {where}: {error}") from None

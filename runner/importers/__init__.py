@@ -9,7 +9,17 @@ Re-importing unchanged upstream rewrites nothing; a changed task gets its patch 
 from pathlib import Path
 
 from ._common import ImportedTask, ImportIssue, ImportReport, slugify
-from ._mlebench import GRADER_DIRECTIONS, MODALITY_HINTS, import_mlebench
+from ._mlebench import (
+    GRADER_DIRECTIONS,
+    SPLIT_KEYWORD,
+    import_mlebench,
+    leaderboard_lower_is_better,
+    read_splits,
+    served_modality,
+    suite_tags,
+)
+from ._mlebench_table import COMPETITIONS as MLEBENCH_COMPETITIONS
+from ._mlebench_table import ClassList, Competition
 from ._mlgym import HIGHER_IS_BETTER_WORDS, LOWER_IS_BETTER_WORDS, MLGYM_TASKS, MlgymTask, fallback_metric, import_mlgym
 
 DEFAULT_OUT: dict[str, Path] = {
@@ -23,8 +33,11 @@ __all__ = [
     "GRADER_DIRECTIONS",
     "HIGHER_IS_BETTER_WORDS",
     "LOWER_IS_BETTER_WORDS",
+    "MLEBENCH_COMPETITIONS",
     "MLGYM_TASKS",
-    "MODALITY_HINTS",
+    "SPLIT_KEYWORD",
+    "ClassList",
+    "Competition",
     "ImportIssue",
     "ImportReport",
     "ImportedTask",
@@ -32,5 +45,9 @@ __all__ = [
     "fallback_metric",
     "import_mlebench",
     "import_mlgym",
+    "leaderboard_lower_is_better",
+    "read_splits",
+    "served_modality",
     "slugify",
+    "suite_tags",
 ]

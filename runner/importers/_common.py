@@ -83,6 +83,12 @@ class ImportReport:
         return [issue for issue in self.issues if issue.severity == "error"]
 
     @property
+    def skipped(self) -> list[str]:
+        """Upstream entries left out (each once, however many errors it had)."""
+        imported = {task.upstream for task in self.tasks} | {upstream for *_, upstream in self.pending}
+        return sorted({issue.upstream for issue in self.errors} - imported)
+
+    @property
     def warnings(self) -> list[ImportIssue]:
         """Issues of tasks that were imported anyway."""
         return [issue for issue in self.issues if issue.severity == "warning"]
@@ -216,12 +222,20 @@ def _existing_version(manifest: Path) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def _folder_files(folder: Path) -> set[str]:
+    """Every file under a task folder, as POSIX paths relative to it."""
+    if not folder.is_dir():
+        return set()
+    return {item.relative_to(folder).as_posix() for item in folder.rglob("*") if item.is_file()}
+
+
 def write_task(
     out: Path, task_id: str, manifest: dict[str, Any], files: dict[str, bytes], header: str
 ) -> tuple[Path, str, Status]:
     """Write `<out>/<id>.yaml` and the task folder's `files` (name → bytes) so that re-importing is idempotent.
 
-    `manifest` has no `version`; it is 1.0.0 for a new task, kept when nothing changed (the manifest text and
+    `files` maps paths relative to the task folder (`starter/evaluate.py`) to their bytes. `manifest` has no
+    `version`; it is 1.0.0 for a new task, kept when nothing changed (the manifest text and
     every file byte-identical), and the existing version's patch + 1 when anything changed. Files of the task
     folder that the import no longer produces are removed.
     """
@@ -238,7 +252,7 @@ def write_task(
     status: Status
     if existing is not None:
         same_text = path.read_text(encoding="utf-8") == render(existing)
-        present = {item.name for item in folder.iterdir() if item.is_file()} if folder.is_dir() else set()
+        present = _folder_files(folder)
         same_files = present == set(files) and all((folder / name).read_bytes() == data for name, data in files.items())
         if same_text and same_files:
             return path, existing, "unchanged"
@@ -246,11 +260,10 @@ def write_task(
     else:
         version, status = "1.0.0", "new"
     folder.mkdir(parents=True, exist_ok=True)
-    if folder.is_dir():
-        for item in folder.iterdir():
-            if item.is_file() and item.name not in files:
-                item.unlink()
+    for stale in _folder_files(folder) - set(files):
+        (folder / stale).unlink()
     for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     path.write_text(render(version), encoding="utf-8")
     return path, version, status

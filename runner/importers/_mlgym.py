@@ -1,28 +1,42 @@
-"""Import MLGym tasks (a checkout of facebookresearch/MLGym) as `kind: research` manifests.
+"""Import MLGym tasks (a checkout of facebookresearch/MLGym) as runnable `kind: research` manifests.
 
-Only the task definitions are taken: the description becomes the task folder's `description.md`; starter code,
-evaluation scripts, baselines and dataset configs stay upstream and are listed, as upstream locations that are
-*not* task-folder paths, under the manifest's `x-upstream-files` extension key.
+Each task config under `configs/tasks/` becomes one manifest, its id taken from the config's file name (two
+configs may share an upstream `id`). The task folder gets what the checkout ships for it: the starter code
+(`starter/`), the data files of local datasets (`data/`, pinned by sha256), and MLGym's sample submission. Three
+generic scripts from `mlgym_scripts/` make it run under benchsmith's research contract without per-task code:
+
+- `mlgym_adapter.py`, the evaluator: runs MLGym's own evaluation script the way MLGym's task class does
+  (CSVSubmissionTasks, PythonSubmissionTasks, ModelSubmissionTasks, ...), seeded, on a scratch workspace;
+- `mlgym_baseline.py`, the baseline: MLGym's baseline script when there is one, else the starter as shipped;
+- `mlgym_prepare.py`: copies the dataset files, those the description names into public/, the rest into private/.
+
+Their per-task settings are in the task's `mlgym.json`. Hub datasets become `huggingface:` sources. A task whose
+local dataset the checkout does not ship (MLGym's repository leaves several out) cannot be prepared anywhere and
+is reported instead of imported. MLGym's budgets are kept: `training_timeout` limits each command, the agent's
+total time is MLGym's step budget times that, and the step and cost budgets become the manifest's `agent_budget`,
+which `runner exec` enforces for agents that use a model.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from runner.metrics import get_metric, metric_names
-from spec._fields import ENTRYPOINT_PATTERN
-from spec._sources import PACKAGED_DATASET_PATTERN
 
 from ._common import (
     ImportReport,
     UpstreamError,
     check_manifest,
     claim_id,
-    csv_header,
     duration,
     inside,
     read_config,
@@ -34,12 +48,24 @@ from ._common import (
 REPOSITORY = "facebookresearch/MLGym"
 BY = "runner import mlgym"
 LICENSE = (
-    "MLGym task definitions under the licence of facebookresearch/MLGym (see its LICENSE); "
-    "each dataset under its own terms"
+    "MLGym task definitions, starter code and evaluation scripts under the licence of facebookresearch/MLGym "
+    "(CC BY-NC 4.0, see its LICENSE); each dataset under its own terms"
 )
 TASKS_DIR = Path("configs/tasks")
 CONFIGS_DIR = Path("configs")
-TASK_MODULE = "mlgym.environment.tasks"
+SCRIPTS = Path(__file__).with_name("mlgym_scripts")
+ADAPTER, BASELINE, PREPARE, SETTINGS = "mlgym_adapter.py", "mlgym_baseline.py", "mlgym_prepare.py", "mlgym.json"
+STARTER, DATA = "starter", "data"
+SKIPPED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
+
+MLGYM_MAX_STEPS = 50
+"""MLGym's per-run step budget (`--max_steps 50` in every script of scripts/experiments/)."""
+MLGYM_MAX_COST_USD = 4.0
+"""MLGym's per-run model cost budget in dollars (`--per_instance_cost_limit 4.00` there)."""
+MLGYM_TRAINING_TIMEOUT_S = 3600
+"""MLGym's default per-command timeout (AGENT_LONG_ACTION_TIMEOUT) when a task sets no `training_timeout`."""
+GENERIC_TOLERANCE = 0.01
+"""Relative tolerance of a baseline reproduction when MLGYM_TASKS says nothing more precise."""
 
 
 @dataclass(frozen=True)
@@ -52,26 +78,32 @@ class MlgymTask:
     problem: str = "other"
     domain: str = "research"
     registry_metric: str | None = None  # benchsmith metric of the same definition, when there is one
+    tolerance: float | None = None  # absolute tolerance of reproducing MLGym's baseline score, when known
 
+
+_MONTE_CARLO = 0.03
+"""The game evaluators average 10,000 unseeded simulated matches; reruns spread by about 0.005 (1 sd)."""
 
 MLGYM_TASKS: dict[str, MlgymTask] = {
     # upstream task id → primary metric, direction, facets. Tasks not listed fall back to `fallback_metric`.
-    "titanicSurvival": MlgymTask("Accuracy", True, "tabular", "binary", "history", "accuracy"),
+    "titanicSurvival": MlgymTask("Accuracy", True, "tabular", "binary", "history", "accuracy", 0.0),
     "regressionKaggleHousePrice": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2"),
+    "regressionKaggleHousePriceL1": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2"),
     "imageClassificationCifar10": MlgymTask("accuracy", True, "image", "multiclass", "vision", "accuracy"),
     "imageClassificationFMnist": MlgymTask("accuracy", True, "image", "multiclass", "vision", "accuracy"),
     "imageCaptioningCOCO": MlgymTask("BLEU Score", True, "multimodal", "generation", "vision"),
     "languageModelingFineWeb": MlgymTask("val_loss", False, "text", "language-modelling", "nlp"),
     "naturalLanguageInferenceMNLI": MlgymTask("validation_accuracy", True, "text", "multiclass", "nlp"),
-    "battleOfSexes": MlgymTask("Score", True, "code", "game", "game-theory"),
-    "prisonersDilemma": MlgymTask("Score", True, "code", "game", "game-theory"),
-    "blotto": MlgymTask("Score", True, "code", "game", "game-theory"),
+    "battleOfSexes": MlgymTask("Score", True, "code", "game", "game-theory", None, _MONTE_CARLO),
+    "prisonersDilemma": MlgymTask("Score", True, "code", "game", "game-theory", None, _MONTE_CARLO),
+    "blotto": MlgymTask("Score", True, "code", "game", "game-theory", None, _MONTE_CARLO),
     "rlMetaMazeMisc": MlgymTask("Reward Mean", True, "code", "game", "reinforcement-learning"),
     "rlMountainCarContinuous": MlgymTask("Reward Mean", True, "code", "game", "reinforcement-learning"),
+    "rlMountainCarContinuousReinforce": MlgymTask("Reward Mean", True, "code", "game", "reinforcement-learning"),
     "rlBreakoutMinAtar": MlgymTask("Reward Mean", True, "code", "game", "reinforcement-learning"),
-    "3SATHeuristic": MlgymTask("Time", False, "code", "optimisation", "algorithms"),
+    "3SATTime": MlgymTask("Time", False, "code", "optimisation", "algorithms"),
 }
-"""Known MLGym tasks by upstream id."""
+"""Known MLGym tasks by upstream id (the config's `id`)."""
 
 LOWER_IS_BETTER_WORDS = ("loss", "rmse", "mse", "mae", "error", "time", "perplexity", "regret", "distance")
 HIGHER_IS_BETTER_WORDS = ("accuracy", "acc", "f1", "auc", "score", "reward", "r2", "bleu", "precision", "recall")
@@ -86,6 +118,11 @@ def fallback_metric(key: str) -> tuple[bool, bool]:
     if any(word in lowered for word in HIGHER_IS_BETTER_WORDS):
         return True, True
     return True, False
+
+
+def metric_key(name: str) -> str:
+    """The key the adapter prints for an MLGym metric name (`Reward Mean` -> `reward_mean`)."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -138,30 +175,89 @@ def _dataset(reference: str, checkout: Path, upstream: str, report: ImportReport
         "name": str(config["name"]),
         "data_path": str(config["data_path"]),
         "is_local": bool(config.get("is_local", False)),
-        "description": " ".join(str(config.get("description") or "").split()),
+        "description": str(config.get("description") or ""),
     }
 
 
-def _source(dataset: dict[str, Any], used: set[str]) -> dict[str, Any]:
-    provider = "mlgym" if dataset["is_local"] else "huggingface"
-    location = re.sub(r"[^A-Za-z0-9_./-]+", "-", dataset["data_path"]).strip("-/") or "data"
-    name = slugify(dataset["name"]) or "data"
-    base, counter = name, 2
-    while name in used:
-        name, counter = f"{base[:60]}-{counter}", counter + 1
-    used.add(name)
-    value = f"{provider}:{location}"
-    return {"name": name, "dataset": value if re.fullmatch(PACKAGED_DATASET_PATTERN, value) else f"{provider}:data"}
+def _files_under(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(
+        item for item in path.rglob("*") if item.is_file() and not SKIPPED_PARTS & set(item.relative_to(path).parts)
+    )
 
 
-def _workspace_known(name: str, starter: list[str]) -> bool:
-    """Whether a workspace-relative path (evaluation, baseline) is provided by the starter code."""
-    wanted = PurePosixPath(name)
-    for item in starter:
-        path = PurePosixPath(item)
-        if path.name == wanted.name or wanted.parts[0] == path.name:
-            return True
-    return False
+def _dataset_docs(datasets: list[dict[str, Any]]) -> str:
+    """What MLGym puts in place of `{dataset_docs}`: each dataset's upper-cased name and its description."""
+    return "".join(f"{dataset['name'].upper()}:\n{dataset['description']}\n\n" for dataset in datasets)
+
+
+def _evaluated_imports(script: bytes) -> list[tuple[str, str]]:
+    """(module, name) of each `from module import name` at the top level of an evaluation script."""
+    try:
+        tree = ast.parse(script)
+    except (SyntaxError, ValueError):
+        return []
+    return [
+        (node.module, alias.name)
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    ]
+
+
+def _artefact(
+    task_class: str, evaluation: bytes | None, starter: dict[str, bytes], description: str
+) -> tuple[dict[str, Any], list[str], str | None]:
+    """The artefact, the starter files the evaluator imports besides it (to protect), and a guess to report."""
+    if task_class == "CSVSubmissionTasks":
+        return {"type": "csv", "path": "submission.csv"}, [], None
+    imports = _evaluated_imports(evaluation or b"")
+    local = [(module, name) for module, name in imports if f"{module}.py" in starter]
+    if task_class == "PythonSubmissionTasks":
+        # the module the description tells the agent to edit, among those the evaluator imports from the workspace
+        chosen = next(((m, n) for m, n in local if f"`{m}.py`" in description), local[0] if local else None)
+        if chosen is not None:
+            module, function = chosen
+            others = sorted({f"{m}.py" for m, _ in local if m != module})
+            return {"type": "module", "path": f"{module}.py", "function": function}, others, None
+    others = sorted({f"{m}.py" for m, _ in local})
+    guess = f"{task_class}: the artefact is taken to be the `checkpoints` folder the evaluation script loads"
+    return {"type": "checkpoint", "path": "checkpoints"}, others, guess
+
+
+def _requirements(path: Path | None) -> tuple[list[str], list[str]]:
+    """(kept, refused) requirement lines of an upstream requirements file."""
+    if path is None or not path.is_file():
+        return [], []
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line]
+    kept, refused = [], []
+    for line in lines:
+        try:
+            Requirement(line)
+        except InvalidRequirement:
+            refused.append(line)
+        else:
+            kept.append(line)
+    return kept, refused
+
+
+def _primary(upstream: str, upstream_id: str, scores: list[dict[str, float]], report: ImportReport) -> MlgymTask:
+    known = MLGYM_TASKS.get(upstream_id)
+    if known is not None:
+        return known
+    if scores:
+        key = next(iter(scores[0]))
+        higher, recognised = fallback_metric(key)
+        report.warning(
+            upstream,
+            f"task not in MLGYM_TASKS: primary metric {key!r} taken from baseline_scores, higher_is_better: "
+            f"{str(higher).lower()}{'' if recognised else ' (word not recognised; assumed)'}",
+        )
+        return MlgymTask(key, higher)
+    report.warning(upstream, "task not in MLGYM_TASKS and no baseline_scores: metric `score`, higher is better")
+    return MlgymTask("score", True)
 
 
 def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str, str]) -> None:
@@ -170,20 +266,17 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
     if config is None:
         return
     upstream_id = str(config["id"])
-    task_id = claim_id(upstream_id, upstream, report, seen)
+    task_id = claim_id(config_path.stem, upstream, report, seen)  # ids from file names: two configs share an id
     if task_id is None:
         return
-    entry = f"{TASK_MODULE}:{config['task_entrypoint']}"
-    if not re.fullmatch(ENTRYPOINT_PATTERN, entry):
-        report.error(upstream, f"task_entrypoint {config['task_entrypoint']!r} is not a Python name")
-        return
+    task_class = str(config["task_entrypoint"])
     lists = {key: _strings(config.get(key)) for key in ("dataset_configs", "starter_code", "baseline_paths",
                                                         "evaluation_paths")}  # fmt: skip
     bad = [key for key, value in lists.items() if value is None]
     if bad:
         report.error(upstream, f"{', '.join(bad)} must be a list of paths")
         return
-    starter, evaluation = lists["starter_code"] or [], lists["evaluation_paths"] or []
+    starter_paths, evaluation_paths = lists["starter_code"] or [], lists["evaluation_paths"] or []
     baseline_paths = lists["baseline_paths"] or []
     datasets = []
     for reference in lists["dataset_configs"] or []:
@@ -191,92 +284,113 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
         if dataset is None:
             return
         datasets.append(dataset)
-    dangling = [item for item in starter if (found := inside(checkout, item)) is None or not found.exists()]
-    dangling += [item for item in [*evaluation, *baseline_paths] if not _workspace_known(item, starter)
-                 and ((found := inside(checkout, item)) is None or not found.exists())]  # fmt: skip
-    for item in dangling:
-        report.warning(upstream, f"referenced file {item!r} is not in the checkout (nor in the starter code)")
 
-    known = MLGYM_TASKS.get(upstream_id)
-    scores = _baseline_scores(config.get("baseline_scores"))
-    if known is not None:
-        key, higher, registry = known.metric, known.higher_is_better, known.registry_metric
-    elif scores:
-        key = next(iter(scores[0]))
-        higher, recognised = fallback_metric(key)
-        normalised = re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
-        registry = normalised if normalised in metric_names() else None
-        report.warning(
-            upstream,
-            f"task not in MLGYM_TASKS: primary metric {key!r} taken from baseline_scores, higher_is_better: "
-            f"{str(higher).lower()}{'' if recognised else ' (word not recognised; assumed)'}",
-        )
-    else:
-        key, higher, registry = "score", True, None
-        report.warning(upstream, "task not in MLGYM_TASKS and no baseline_scores: metric `score`, higher is better")
-    metric: dict[str, Any]
-    if registry is not None:
-        higher = get_metric(registry).higher_is_better  # the registry's direction is the definition
-        metric = {"name": registry, "higher_is_better": higher}
-    else:
-        metric = {"entrypoint": entry, "higher_is_better": higher}
-    metric["x-upstream-metric"] = {"key": key, "evaluated_by": f"{entry} (runs the evaluation files in the workspace)"}
-    baselines: dict[str, Any] = {}
-    score = next((entry_scores[key] for entry_scores in scores if key in entry_scores), None)
-    if score is not None:
-        baselines["reference"] = {"score": score}
-    else:
-        report.warning(upstream, f"no baseline score for {key!r}; no reference baseline")
+    files: dict[str, bytes] = {}
+    starter: dict[str, bytes] = {}  # workspace path -> bytes (MLGym copies each entry by its base name)
+    for item in starter_paths:
+        found = inside(checkout, item)
+        if found is None or not found.exists():
+            report.error(upstream, f"starter file {item!r} is not in the checkout")
+            return
+        for path in _files_under(found):
+            name = (
+                PurePosixPath(found.name, *path.relative_to(found).parts).as_posix() if found.is_dir() else found.name
+            )
+            starter[name] = path.read_bytes()
+    if not evaluation_paths or evaluation_paths[0] not in starter:
+        report.error(upstream, f"evaluation script {evaluation_paths[:1] or 'none'} is not among the starter files")
+        return
+    evaluation = evaluation_paths[0]
 
-    timeout = config.get("training_timeout")
-    resources: dict[str, Any] = {}
-    training_timeout: str | None = None
-    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
-        # MLGym's training_timeout limits each command; the total budget must at least hold one such command.
-        training_timeout = duration(float(timeout))
-        resources["time_limit"] = training_timeout
-    else:
-        report.warning(upstream, "no training_timeout; default time limit")
-
-    submission: dict[str, Any] | None = None
     sample = config.get("sample_submission")
+    sample_name: str | None = None
     if isinstance(sample, str):
         found = inside(checkout, sample)
         if found is not None and found.is_file():
-            try:
-                header = csv_header(found)
-                if len(header) >= 2 and len(set(header)) == len(header):
-                    submission = {"id_column": header[0], "columns": header[1:]}
-            except UpstreamError as error:
-                report.warning(upstream, f"sample submission: {error}")
+            sample_name = found.name
+            starter.setdefault(sample_name, found.read_bytes())
         else:
             report.warning(upstream, f"sample submission {sample!r} is not in the checkout")
 
-    used: set[str] = set()
-    sources = [_source(dataset, used) for dataset in datasets] or [
-        {"name": "upstream", "dataset": f"mlgym:{upstream_id}"}
-    ]
-    if not re.fullmatch(PACKAGED_DATASET_PATTERN, sources[0]["dataset"]):
-        sources[0]["dataset"] = "mlgym:task"
-    read_only = bool(config.get("evaluation_read_only", False))
-    upstream_files: dict[str, Any] = {
-        "repository": REPOSITORY,
-        "note": "upstream locations, not task-folder paths: starter_code, sample_submission, requirements and "
-        "dataset_configs are relative to the checkout; evaluation, protected and baseline to the agent's workspace",
-        "starter_code": starter,
-        "evaluation": evaluation,
-        "protected": evaluation if read_only else [],
-        "baseline": baseline_paths,
-    }
-    for key_name, field in (("sample_submission", "sample_submission"), ("memory_path", "memory_path"),
-                            ("requirements", "requirements_path")):  # fmt: skip
-        if isinstance(config.get(field), str):
-            upstream_files[key_name] = config[field]
-    upstream_files["dataset_configs"] = [dataset["config"] for dataset in datasets]
-    if dangling:
-        upstream_files["missing"] = dangling
+    description = str(config["description"]).replace("{dataset_docs}", _dataset_docs(datasets).strip()).strip()
+    sources: list[dict[str, Any]] = [{"name": "mlgym", "file": f"{task_id}/{SETTINGS}"}]
+    public: dict[str, str] = {}
+    private: dict[str, str] = {}
+    used = {"mlgym"}
+    for dataset in datasets:
+        if dataset["is_local"]:
+            folder = inside(checkout, dataset["data_path"])
+            if folder is None or not folder.exists():
+                report.error(
+                    upstream,
+                    f"dataset {dataset['name']!r}: {dataset['data_path']} is not in the checkout (MLGym's repository "
+                    "does not ship it), so the task cannot be prepared; put the data there and import again",
+                )
+                return
+            for path in _files_under(folder):
+                inner = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
+                name = _unique(slugify(PurePosixPath(inner).stem) or "data", used)
+                raw_name = name + "".join(PurePosixPath(inner).suffixes[-2:])
+                files[f"{DATA}/{inner}"] = path.read_bytes()
+                sources.append({"name": name, "file": f"{task_id}/{DATA}/{inner}"})
+                (public if PurePosixPath(inner).name in description else private)[raw_name] = inner
+        else:
+            name = _unique(slugify(dataset["name"]) or "dataset", used)
+            sources.append({"name": name, "dataset": f"huggingface:{dataset['data_path']}"})
+            public[f"{name}.csv"] = f"{name}.csv"
+            report.warning(
+                upstream, f"dataset {dataset['data_path']!r} comes from the Hugging Face hub: network needed"
+            )
 
-    problem = known.problem if known is not None else "other"
+    primary = _primary(upstream, upstream_id, _baseline_scores(config.get("baseline_scores")), report)
+    name = primary.registry_metric or metric_key(primary.metric)
+    higher = get_metric(name).higher_is_better if name in metric_names() else primary.higher_is_better
+    scores = _baseline_scores(config.get("baseline_scores"))
+    score = next((entry[primary.metric] for entry in scores if primary.metric in entry), None)
+
+    artefact, imported, guess = _artefact(task_class, starter.get(evaluation), starter, description)
+    if guess is not None:
+        report.warning(upstream, guess)
+    protected = sorted({*evaluation_paths, *imported} & set(starter))
+    # MLGym's baseline is its baseline script when one is named besides the evaluation script
+    baseline_script = next((path for path in baseline_paths if path not in evaluation_paths and path in starter), None)
+    settings = {
+        "task_class": task_class,
+        "evaluation": evaluation,
+        "artefact": artefact["path"],
+        "seed": 0,
+        "baseline": baseline_script,
+        "sample_submission": sample_name,
+        "public": public,
+        "private": private,
+        "metric": primary.metric,
+    }
+    files[SETTINGS] = (json.dumps(settings, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    for script in (ADAPTER, BASELINE, PREPARE):
+        files[script] = (SCRIPTS / script).read_bytes()
+    files["description.md"] = (description + "\n").encode("utf-8")
+    for name_in_workspace, data in starter.items():
+        files[f"{STARTER}/{name_in_workspace}"] = data
+    for source in sources:
+        if "file" in source:
+            source["sha256"] = hashlib.sha256(files[source["file"].split("/", 1)[1]]).hexdigest()
+
+    timeout = config.get("training_timeout")
+    if not (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0):
+        timeout = MLGYM_TRAINING_TIMEOUT_S
+        report.warning(upstream, f"no training_timeout; MLGym's default {duration(timeout)} per command")
+    baselines: dict[str, Any] = {}
+    if score is not None:
+        tolerance = primary.tolerance if primary.tolerance is not None else GENERIC_TOLERANCE * abs(score)
+        baselines["reference"] = {"script": f"{task_id}/{BASELINE}", "score": score, "tolerance": tolerance}
+    else:
+        report.warning(upstream, f"no baseline score for {primary.metric!r}; no reference baseline")
+    requirements_path = config.get("requirements_path")
+    kept, refused = _requirements(inside(checkout, requirements_path) if isinstance(requirements_path, str) else None)
+    if refused:
+        report.warning(upstream, f"requirements not in pip's plain form, left out: {', '.join(refused)}")
+
+    known = MLGYM_TASKS.get(upstream_id)
     manifest: dict[str, Any] = {
         "schema_version": 1,
         "id": task_id,
@@ -285,41 +399,52 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
         "description": f"{task_id}/description.md",
         "tags": {
             "modality": known.modality if known is not None else "tabular",
-            "problem": problem,
+            "problem": known.problem if known is not None else "other",
             "domain": known.domain if known is not None else "research",
             "keywords": ["mlgym"],
         },
         "license": LICENSE,
         "sources": sources,
-        "prepare": {"entrypoint": entry, "x-upstream-task-entrypoint": str(config["task_entrypoint"])},
+        "prepare": {"script": f"{task_id}/{PREPARE}"},
+        "metric": {"name": name, "higher_is_better": higher},
+        "starter_code": f"{task_id}/{STARTER}",
+        "evaluation": {
+            "script": f"{task_id}/{ADAPTER}",
+            "time_limit": duration(float(timeout)),
+            "dev_split": not private,  # MLGym has no dev split: only data-free tasks can score one in the sandbox
+        },
+        "artefact": artefact,
+        "training_timeout": duration(float(timeout)),
+        "protected": [f"{task_id}/{SETTINGS}", *(f"{task_id}/{STARTER}/{path}" for path in protected)],
     }
-    if submission is not None:
-        manifest["submission"] = submission
-    manifest["metric"] = metric
     if baselines:
         manifest["baselines"] = baselines
-    if training_timeout is not None:
-        manifest["training_timeout"] = training_timeout
-    if resources:
-        manifest["resources"] = resources
+    manifest["agent_budget"] = {"max_steps": MLGYM_MAX_STEPS, "max_cost_usd": MLGYM_MAX_COST_USD}
+    if kept:
+        manifest["environment"] = {"packages": kept}
+    manifest["resources"] = {"time_limit": duration(float(timeout) * MLGYM_MAX_STEPS)}
     manifest["provenance"] = {"origin": "imported", "by": BY, "upstream": f"{REPOSITORY}:{upstream}"}
-    manifest["x-upstream-files"] = upstream_files
-    if datasets:
-        manifest["x-upstream-datasets"] = datasets
-    if scores:
-        manifest["x-upstream-baseline-scores"] = scores
-    manifest["x-upstream-settings"] = {
-        "use_generic_conda": bool(config.get("use_generic_conda", False)),
-        "evaluation_read_only": read_only,
+    manifest["x-mlgym"] = {
+        "id": upstream_id,
+        "task_class": task_class,
+        "baseline_scores": scores,
+        "datasets": [{key: value for key, value in d.items() if key != "description"} for d in datasets],
+        "memory_path": config.get("memory_path"),
     }
-    manifest["x-data-terms"] = "Each dataset under its own licence; see x-upstream-datasets and the dataset cards."
     invalid = check_manifest(manifest)
     if invalid is not None:
         report.error(upstream, f"the manifest would be invalid: {invalid}")
         return
-    description = str(config["description"]).strip() + "\n"
     seen[task_id] = upstream
-    report.add(task_id, manifest, {"description.md": description.encode("utf-8")}, upstream)
+    report.add(task_id, manifest, files, upstream)
+
+
+def _unique(name: str, used: set[str]) -> str:
+    base, counter = name[:60], 2
+    while name in used:
+        name, counter = f"{base}-{counter}", counter + 1
+    used.add(name)
+    return name
 
 
 def import_mlgym(checkout: Path, out: Path) -> ImportReport:
@@ -336,6 +461,7 @@ def import_mlgym(checkout: Path, out: Path) -> ImportReport:
         _one(config_path, checkout, report, seen)
     report.write(
         f"Imported from {REPOSITORY} by `{BY}`; re-run the importer instead of editing.\n"
-        "Starter code, evaluation and baselines stay upstream: see x-upstream-files."
+        "The task folder holds MLGym's starter code and data; the mlgym_*.py scripts are benchsmith's generic "
+        "adapters."
     )
     return report

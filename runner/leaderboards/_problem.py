@@ -168,14 +168,14 @@ def describe_problem(task: AnyTask, public: Path, private: Path) -> tuple[Proble
     For a ranking problem the training table has one row per relevant item: a row whose answer lists several
     items is repeated, once per item, with the target column holding that one item (as text).
     """
-    from runner.grading import GradingError, read_answers
+    from runner.grading import GradingError, answers_file, read_answers
 
     if task.submission is None:
         raise LeaderboardError(f"task {task.id} declares no submission format, so solvers cannot write one")
     id_column = task.submission.id_column
     columns = tuple(task.submission.columns)
     try:
-        answers = read_answers(private, id_column)
+        answers = read_answers(private, id_column, private / answers_file(task))
     except GradingError as error:
         raise LeaderboardError(str(error)) from None
     targets = tuple(str(column) for column in answers.columns if column != id_column)

@@ -4,6 +4,7 @@ says which setting to fix."""
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,26 @@ BACKOFF_S = 1.0
 
 
 class ModelError(RuntimeError):
-    """The model cannot be used; the message says which setting to fix. Never contains the key."""
+    """The model cannot be used; the message says which setting to fix. Never contains the key.
+
+    It is never the agent's fault (the endpoint is down, refuses connections, keeps failing with 5xx, rejects the
+    key, or has too small a context for the runner's prompts), so a trial that meets it is an infra_error.
+    """
+
+
+_CONTEXT_LENGTH = re.compile(
+    r"context[ _-]?(length|window|size)|maximum context|too many tokens|exceeds? the (available )?context",
+    re.IGNORECASE,
+)
+"""How servers say a request does not fit the model's context (OpenAI's `context_length_exceeded`, vLLM's "maximum
+context length", llama.cpp's "exceeds the available context size")."""
+
+
+def _context_too_small(error: openai.APIStatusError) -> bool:
+    code = getattr(error, "code", None)
+    return error.status_code in (400, 413) and (
+        code == "context_length_exceeded" or bool(_CONTEXT_LENGTH.search(str(error.message)))
+    )
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,12 @@ class ModelClient:
             )
         if isinstance(error, openai.NotFoundError):
             return ModelError(f"model {self.model} unknown at {where}: fix --model (or a wrong --base-url path)")
+        if isinstance(error, openai.APIStatusError) and _context_too_small(error):
+            return ModelError(
+                f"model {self.model} at {where} has too small a context for the prompt (HTTP {error.status_code}: "
+                f"{error.message}"[:800]
+                + "): serve it with a longer context, or choose a model that has one"
+            )
         if isinstance(error, openai.APIStatusError):
             return ModelError(f"{where} refused the request (HTTP {error.status_code}): {error.message}"[:1000])
         return ModelError(f"calling {self.model} at {where} failed: {type(error).__name__}: {error}"[:1000])

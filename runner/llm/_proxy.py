@@ -151,6 +151,9 @@ class ModelProxy:
         self._parts = parts
         self.budget = Budget(access.limits, meter)
         self.refusal: str | None = None
+        self.outage: str | None = None
+        """The last failure of the model server itself (unreachable, 5xx, our key refused), if any: a trial that
+        then fails is an infra_error, not the agent's loss."""
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         # A short path: a unix socket's path may not exceed 107 bytes, and the default temp folder can be long.
@@ -238,6 +241,7 @@ class ModelProxy:
             body = response.read()
         except (OSError, http.client.HTTPException) as error:
             message = f"benchsmith proxy: the model server at {self.base_url} failed: {type(error).__name__}: {error}"
+            self.outage = f"{self.base_url} not reachable: {type(error).__name__}: {error}"
             handler._reply(502, _error_body(message, "api_error", "upstream_unreachable"))
             return
         finally:
@@ -250,7 +254,10 @@ class ModelProxy:
             self._record(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), bool(usage))
         elif response.status in (401, 403):
             message = f"the runner's key (${self.key_env}) was refused by {self.base_url}: fix it on the host"
+            self.outage = message
             body = _error_body(message, "authentication_error", "runner_key_refused")
+        elif response.status >= 500:
+            self.outage = f"{self.base_url} failed with HTTP {response.status}"
         passed = {name: value for name, value in response.getheaders() if name.lower() in ("retry-after",)}
         handler._reply(response.status, body, passed)
 

@@ -23,6 +23,7 @@ from ._registry import (
     metric,
     metric_names,
 )
+from ._vectorised import has_vectorised, vectorised_score
 
 __all__ = [
     "METRIC_NAME_PATTERN",
@@ -32,9 +33,11 @@ __all__ = [
     "PredictionKind",
     "UnknownMetricError",
     "get_metric",
+    "has_vectorised",
     "label_text",
     "metric",
     "metric_names",
+    "vectorised_score",
 ]
 
 # The family modules are imported for their registrations only.

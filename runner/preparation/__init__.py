@@ -4,6 +4,9 @@ Declarative splits run in-process; prepare scripts and entry points run in a chi
 """
 
 from ._errors import PreparationError
+from ._kaggle import KAGGLE_EXTRA, download_competition, raw_for, rules_url
+from ._mlebench import DATA_ENV as MLEBENCH_DATA_ENV
+from ._mlebench import competition_id, mlebench_data_dir
 from ._prepare import (
     PREPARER_VERSION,
     PreparedTask,
@@ -19,20 +22,27 @@ from ._split import SAMPLE_FILE, TEST_FILE, TRAIN_FILE, prepare_split, sample_pr
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
+    "KAGGLE_EXTRA",
+    "MLEBENCH_DATA_ENV",
     "PREPARER_VERSION",
     "SAMPLE_FILE",
     "TEST_FILE",
     "TRAIN_FILE",
     "PreparationError",
     "PreparedTask",
+    "competition_id",
     "default_cache_root",
+    "download_competition",
     "materialize_sources",
+    "mlebench_data_dir",
     "preparation_key",
     "prepare_into",
     "prepare_split",
     "prepare_task",
     "prune_prepared",
     "raw_file_name",
+    "raw_for",
+    "rules_url",
     "run_prepare_code",
     "sample_predictions",
     "write_csv",

@@ -63,19 +63,72 @@ def _download(source: UrlSource, field: tuple[str | int, ...]) -> bytes:
     return data
 
 
-def materialize_sources(task: AnyTask, manifest_path: Path, raw: Path) -> dict[str, Path]:
-    """Write every source of `task` into `raw/`; returns source name → file."""
+def _kaggle(
+    source: KaggleSource,
+    field: tuple[str | int, ...],
+    raw: Path,
+    files: Path | None,
+    downloads: Path | None,
+    zip_md5: str | None,
+) -> None:
+    """Fill raw/ with what Kaggle serves for the competition: the given files, a kept zip, or a fresh download."""
+    from ._kaggle import download_competition, extract_zip, link_tree
+
+    origin = files
+    if origin is None:
+        if downloads is None:
+            raise PreparationError(
+                f"source {source.name!r} is Kaggle competition {source.kaggle!r} and no files were given: run "
+                f"`runner prepare <task> --raw PATH` with the files Kaggle serves, or with network and Kaggle "
+                f"credentials `runner prepare <task>` downloads them",
+                (*field, "kaggle"),
+            )
+        origin = downloads / source.kaggle / f"{source.kaggle}.zip"
+        if not origin.is_file():
+            origin = download_competition(source.kaggle, origin.parent)
+    if origin.is_dir():
+        link_tree(origin, raw)
+        return
+    if not origin.is_file():
+        raise PreparationError(f"source {source.name!r}: no such file or folder: {origin}", (*field, "kaggle"))
+    if zip_md5 is not None:
+        from ._mlebench import md5
+
+        actual = md5(origin)
+        if actual != zip_md5:
+            raise PreparationError(
+                f"source {source.name!r}: {origin} has MD5 {actual} but MLE-bench's checksums.yaml pins {zip_md5}: "
+                f"the competition's data changed on Kaggle or the file is damaged; "
+                + ("give Kaggle's file" if files is not None else f"delete {origin} to download it again"),
+                (*field, "kaggle"),
+            )
+    extract_zip(origin, raw)
+
+
+def materialize_sources(
+    task: AnyTask,
+    manifest_path: Path,
+    raw: Path,
+    *,
+    kaggle_files: Path | None = None,
+    kaggle_downloads: Path | None = None,
+    kaggle_zip_md5: str | None = None,
+) -> dict[str, Path]:
+    """Write every source of `task` into `raw/`; returns source name → file.
+
+    A Kaggle source's files land in raw/ itself, as the competition's own preparer expects them: from
+    `kaggle_files` (a folder of the files or the zip Kaggle serves) when given, else from the zip kept in
+    `kaggle_downloads/<slug>/`, downloaded there first when missing; a zip is checked against `kaggle_zip_md5`.
+    """
     raw.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for index, source in enumerate(task.sources):
         field: tuple[str | int, ...] = ("sources", index)
         target = raw / raw_file_name(source)
         if isinstance(source, KaggleSource):
-            raise PreparationError(
-                f"source {source.name!r} is Kaggle competition {source.kaggle!r}: it needs Kaggle credentials "
-                f"(~/.kaggle/kaggle.json), network access and acceptance of the competition's rules",
-                (*field, "kaggle"),
-            )
+            _kaggle(source, field, raw, kaggle_files, kaggle_downloads, kaggle_zip_md5)
+            written[source.name] = raw
+            continue
         if isinstance(source, PackagedSource):
             target.write_bytes(_packaged(source, field))
         elif isinstance(source, UrlSource):

@@ -10,12 +10,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
 
 import numpy as np
 import pandas as pd
 
-from runner.scoring import AupMode, aup_table, bootstrap_ratings, fsr_summary, pairwise_matches, performance_profile
+from runner.scoring import (
+    AupMode,
+    aup_table,
+    best_of_runs,
+    bootstrap_ratings,
+    fsr_summary,
+    pairwise_matches,
+    performance_profile,
+)
 
 from ._load import TRIAL_COLUMNS
 
@@ -29,7 +36,8 @@ __all__ = [
     "build_report",
 ]
 
-AUP_MODES: tuple[AupMode, ...] = get_args(AupMode)
+AUP_MODES: tuple[AupMode, ...] = ("fixed", "mlgym")
+"""The fixed-penalty mode first: it is the headline, since MLGym's mode makes failing a task nearly free."""
 SAMPLE_AGENT = "sample"
 """The registry agent whose mean score on a task is that task's AUP baseline."""
 _MEDAL_RANK = {"bronze": 1, "silver": 2, "gold": 3}
@@ -37,7 +45,7 @@ _AGENT_COLUMNS = [
     "trials", "valid", "valid_pct", "any_medal_pct", "gold_pct", "above_median_pct", "mean_normalized",
     "elo", "elo_lower", "elo_upper", *(f"aup_{mode}" for mode in AUP_MODES),
 ]  # fmt: skip
-_FSR_COLUMNS = ["agent", "hint_level", "n", "mean", "median", "iqm", "ci_lower", "ci_upper"]
+_FSR_COLUMNS = ["agent", "hint_level", "hints", "transition", "n", "mean", "median", "iqm", "ci_lower", "ci_upper"]
 _PAIRWISE_COLUMNS = ["agent", "opponent", "wins", "ties", "losses", "games", "win_share"]
 _PER_TASK_COLUMNS = [
     "task", "agent", "trials", "valid", "mean_score", "best_medal", "medals", "mean_normalized",
@@ -286,6 +294,13 @@ def _aup(trials: pd.DataFrame, baselines: pd.DataFrame, agents: list[str], notes
         try:
             table = aup_table(scores, higher, baseline, mode=mode)
             profile = performance_profile(scores, higher, baseline, mode=mode)
+            # MLGym reports each agent's best run per task; a trial scores one artefact, its last submission, so
+            # MLGym's best-attempt and last-submission AUPs coincide here.
+            runs = pd.DataFrame(
+                {"method": trials["agent_label"], "task": trials["task"], "score": _valid_scores(trials)}
+            )
+            best = best_of_runs(runs[runs["task"].isin(tasks)], higher).reindex(index=agents, columns=tasks)
+            table["best_of_runs"] = aup_table(best, higher, baseline, mode=mode)["aup"]
         except ValueError as error:
             sections[mode] = AupSection(mode, pd.DataFrame(), None, f"AUP ({mode}) not computed: {error}", tasks)
             continue
@@ -310,16 +325,23 @@ def _fsr(trials: pd.DataFrame, rounds: int, seed: int, notes: list[str]) -> pd.D
         notes.append(f"FSR leaves out {unknown} successful speedrun trial(s) that recorded no FSR")
     rows: list[dict[str, object]] = []
     hint = speed["hint_level"].astype("Int64")
-    keys = pd.DataFrame({"agent": speed["agent_label"].astype(str), "hint": hint, "fsr": values})
-    for key, group in keys.groupby(["agent", "hint"], sort=True, dropna=False):
+    keys = pd.DataFrame(
+        {
+            "agent": speed["agent_label"].astype(str), "hint": hint, "hints": speed["hints"].fillna(""),
+            "transition": speed["transition"].fillna(""), "fsr": values,
+        }
+    )  # fmt: skip
+    # one row per agent, hints and record transition: FSR of r2 -> r3 is not comparable with r0 -> r1's
+    for key, group in keys.groupby(["agent", "hint", "hints", "transition"], sort=True, dropna=False):
         agent, level = str(key[0]), _hint(key[1])
         present = group["fsr"].dropna().to_numpy(dtype=np.float64)
         if present.size == 0:
             continue
-        summary = fsr_summary(present, rounds=rounds, seed=seed)
+        summary = fsr_summary(present, rounds=rounds, seed=seed)  # the interval resamples the seeds' FSRs
         rows.append(
             {
-                "agent": agent, "hint_level": level, "n": summary.n,
+                "agent": agent, "hint_level": level, "hints": str(key[2]) or None, "transition": str(key[3]) or None,
+                "n": summary.n,
                 "mean": summary.mean, "median": summary.median, "iqm": summary.iqm, "ci_lower": summary.ci_lower,
                 "ci_upper": summary.ci_upper,
             }
@@ -431,7 +453,11 @@ def build_report(
             f"failure loses to any valid score), 95% interval from {rounds} bootstrap rounds over tasks (seed {seed})",
             "AUP: per-task mean score over valid seeds against each task's baseline (a research task's declared "
             "baseline, else the `sample` agent's mean score, else a recorded baseline); an agent with no valid "
-            "score on a task fails it",
+            "score on a task fails it; `best of runs` uses each agent's best seed per task instead, as MLGym "
+            "reports (a trial scores one artefact, so MLGym's best-attempt and last-submission AUPs are that one)",
+            "AUP fixed is the headline: a failed task adds nothing to it. In AUP mlgym a failed task still earns "
+            "its area up to 1.05 times the task's worst ratio, so failing is nearly free there: compare an agent "
+            "with the mode's floor (the AUP of an agent that fails every task), shown beside it",
         ]
     )
     fsr = _fsr(trials, rounds, seed, notes)

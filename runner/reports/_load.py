@@ -1,4 +1,4 @@
-"""Every result.json under a runs folder as one pandas row per trial, with the task unit each trial belongs to."""
+"""Every trial result of a runs folder as one pandas row per trial, with the task unit each trial belongs to."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
-from runner.results import RESULT_FILE, TrialResult
+from runner.results import TrialResult, identity_problem, read_result_file, result_files
 
 __all__ = ["TRIAL_COLUMNS", "LoadedTrials", "load_trials", "task_label", "trials_frame"]
 
 TRIAL_COLUMNS: tuple[str, ...] = (
     "trial_id", "task", "task_id", "task_digest", "task_version", "kind", "agent", "agent_label", "model", "seed",
     "status", "valid", "reason", "score", "higher_is_better", "medal", "above_median", "percentile",
-    "normalized_score", "hint_level", "fsr", "baseline_score", "attempts", "duration_s", "input_tokens",
-    "output_tokens", "calls", "cost_usd", "backend", "started_at", "path",
+    "normalized_score", "hint_level", "hints", "transition", "fsr", "baseline_score", "attempts", "duration_s",
+    "input_tokens", "output_tokens", "calls", "cost_usd", "backend", "started_at", "path",
 )  # fmt: skip
 """Columns of the trials table, in order. `task` is the task unit (`task_id`, or `task_id@digest12` when the
 task_id has results of several digests); `valid` is status ok with a score; `path` is the result.json's folder
-relative to the runs folder."""
+relative to the runs folder; `hints` (`1+2`, `diff`, ...) and `transition` (`r2 -> r3`) are a speedrun trial's."""
 
 _DIGEST_PREFIX = 12
 
@@ -48,10 +48,14 @@ def _short_error(error: ValidationError) -> str:
 
 
 def _row(result: TrialResult, folder: str) -> dict[str, object]:
-    details = result.details
-    hint_level = getattr(details, "hint_level", None)
-    fsr = getattr(details, "fsr", None)
-    baseline = getattr(details, "baseline_score", None)
+    # The fields of whichever kind's details it is; a model's missing attribute goes through pydantic's slow
+    # `__getattr__`, which was a fifth of loading.
+    details = vars(result.details)
+    hint_level = details.get("hint_level")
+    hints = details.get("hints") or (None if hint_level is None else str(hint_level))
+    record, following = details.get("record"), details.get("next_record")
+    fsr = details.get("fsr")
+    baseline = details.get("baseline_score")
     if baseline is None:
         baseline = result.trivial_score
     return {
@@ -61,7 +65,8 @@ def _row(result: TrialResult, folder: str) -> dict[str, object]:
         "status": result.status, "valid": result.status == "ok" and result.score is not None,
         "reason": result.reason, "score": result.score, "higher_is_better": result.higher_is_better,
         "medal": result.medal, "above_median": result.above_median, "percentile": result.percentile,
-        "normalized_score": result.normalized_score, "hint_level": hint_level, "fsr": fsr,
+        "normalized_score": result.normalized_score, "hint_level": hint_level, "hints": hints,
+        "transition": f"{record} -> {following}" if record and following else None, "fsr": fsr,
         "baseline_score": baseline, "attempts": result.attempts, "duration_s": result.duration_s,
         "input_tokens": result.usage.input_tokens, "output_tokens": result.usage.output_tokens,
         "calls": result.usage.calls, "cost_usd": result.usage.cost_usd, "backend": result.backend,
@@ -115,23 +120,21 @@ def _split_digests(frame: pd.DataFrame) -> list[str]:
 
 
 def load_trials(runs_dir: Path) -> LoadedTrials:
-    """Read every result.json under `runs_dir` (recursively, in path order) into the trials table.
+    """Read the result.json of every trial folder of `runs_dir` (in path order) into the trials table.
 
-    A file that cannot be read or is not a valid `TrialResult` is skipped with a warning naming it; a second
-    record with a trial_id already seen is skipped too (copies of a runs folder would count trials twice).
-    Raises NotADirectoryError when `runs_dir` is not a folder.
+    Only the runner's own records count: a result.json is read from a trial folder,
+    `<task>@<digest12>/<agent label>/seed-<n>/`, and nowhere else (agents' workspaces lie below those folders).
+    A file that cannot be read, is not a valid `TrialResult`, or whose identity is not its folder's is skipped with
+    a warning naming it. Raises NotADirectoryError when `runs_dir` is not a folder.
     """
     if not runs_dir.is_dir():
         raise NotADirectoryError(f"{runs_dir} is not a folder")
     warnings: list[str] = []
     skipped: list[Path] = []
     rows: list[dict[str, object]] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(runs_dir.rglob(RESULT_FILE)):
-        if not path.is_file():
-            continue
+    for trial_id, path in result_files(runs_dir):
         try:
-            result = TrialResult.model_validate_json(path.read_bytes())
+            result = read_result_file(path)
         except ValidationError as error:
             warnings.append(f"skipped {path}: not a valid result ({_short_error(error)})")
             skipped.append(path)
@@ -140,12 +143,12 @@ def load_trials(runs_dir: Path) -> LoadedTrials:
             warnings.append(f"skipped {path}: cannot be read ({error})")
             skipped.append(path)
             continue
-        if result.trial_id in seen:
-            warnings.append(f"skipped {path}: trial {result.trial_id} was already read from {seen[result.trial_id]}")
+        problem = identity_problem(result, trial_id)
+        if problem is not None:
+            warnings.append(f"skipped {path}: not this trial's record ({problem})")
             skipped.append(path)
             continue
-        seen[result.trial_id] = path
-        rows.append(_row(result, path.parent.relative_to(runs_dir).as_posix()))
+        rows.append(_row(result, trial_id))
     frame = trials_frame(rows)
     warnings.extend(_split_digests(frame))
     if not frame.empty:

@@ -65,7 +65,7 @@ def _agents(report: Report) -> DisplayTable:
             str(agent), str(int(row["trials"])), fmt(row["valid_pct"], ".1f"), fmt(row["any_medal_pct"], ".1f"),
             fmt(row["gold_pct"], ".1f"), fmt(row["above_median_pct"], ".1f"), fmt(row["mean_normalized"], ".3f"),
             fmt(row["elo"], ".0f"), _interval(row["elo_lower"], row["elo_upper"]),
-            *(fmt(row[f"aup_{mode}"], ".3f") for mode in AUP_MODES),
+            *(_aup_cell(report, mode, str(agent), row[f"aup_{mode}"]) for mode in AUP_MODES),
         ]
         for agent, row in report.agents.iterrows()
     ]  # fmt: skip
@@ -76,10 +76,18 @@ def _agents(report: Report) -> DisplayTable:
     )  # fmt: skip
 
 
+def _aup_cell(report: Report, mode: str, agent: str, value: object) -> str:
+    """An agent's AUP; in MLGym's mode with the floor beside it, since failing there is nearly free."""
+    section = report.aup[mode]
+    if mode != "mlgym" or not section.available or agent not in section.table.index:
+        return fmt(value, ".3f")
+    return f"{fmt(value, '.3f')} (all-fail floor {fmt(section.table.loc[agent, 'floor'], '.3f')})"
+
+
 def _aup(report: Report) -> DisplayTable:
     columns = ["agent"]
     for mode in AUP_MODES:
-        columns += [f"AUP {mode}", f"{mode} floor", f"{mode} maximum"]
+        columns += [f"AUP {mode}", f"{mode} best of runs", f"{mode} floor", f"{mode} maximum"]
     agents = [str(agent) for agent in report.agents.index]
     rows = []
     for agent in agents:
@@ -88,15 +96,18 @@ def _aup(report: Report) -> DisplayTable:
             section = report.aup[mode]
             if section.available and agent in section.table.index:
                 line = section.table.loc[agent]
-                row += [fmt(line["aup"], ".3f"), fmt(line["floor"], ".3f"), fmt(line["maximum"], ".3f")]
+                row += [fmt(line[name], ".3f") for name in ("aup", "best_of_runs", "floor", "maximum")]
             else:
-                row += [MISSING] * 3
+                row += [MISSING] * 4
         rows.append(row)
     reasons = [section.reason for section in report.aup.values() if section.reason]
     available = [section for section in report.aup.values() if section.available]
     caption = None
     if available:
-        caption = f"over {len(available[0].tasks)} task(s): {', '.join(available[0].tasks)}"
+        caption = (
+            f"over {len(available[0].tasks)} task(s): {', '.join(available[0].tasks)}; fixed is the headline, "
+            "mlgym makes failing nearly free (an agent that fails every task scores the mlgym floor)"
+        )
     if reasons:
         caption = "; ".join([*([caption] if caption else []), *dict.fromkeys(reasons)])
     table = DisplayTable("aup", "AUP (area under the performance profile)", columns, rows,
@@ -124,16 +135,17 @@ def _tasks(report: Report) -> DisplayTable:
 def _fsr(report: Report) -> DisplayTable | None:
     if report.fsr.empty:
         return None
-    columns = ["agent", "hint level", "n", "mean FSR", "median", "IQM", "mean 95% CI"]
+    columns = ["agent", "hints", "record transition", "n", "mean FSR", "median", "IQM", "mean 95% CI (seeds)"]
     rows = [
         [
-            str(row.agent), _text(row.hint_level), str(row.n), fmt(row.mean, ".3f"), fmt(row.median, ".3f"),
-            fmt(row.iqm, ".3f"), _interval(row.ci_lower, row.ci_upper, ".3f"),
+            str(row.agent), _text(row.hints if row.hints else row.hint_level), _text(row.transition), str(row.n),
+            fmt(row.mean, ".3f"), fmt(row.median, ".3f"), fmt(row.iqm, ".3f"),
+            _interval(row.ci_lower, row.ci_upper, ".3f"),
         ]
         for row in report.fsr.itertuples(index=False)
     ]  # fmt: skip
     return DisplayTable("fsr", "Speedruns: fraction of speed-up recovered (FSR)", columns, rows,
-                        frozenset({2, 3, 4, 5, 6}))  # fmt: skip
+                        frozenset({3, 4, 5, 6, 7}))  # fmt: skip
 
 
 def _pairwise(report: Report) -> DisplayTable:

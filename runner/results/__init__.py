@@ -1,4 +1,4 @@
-"""Trial results as persisted records (`result.json`), written atomically."""
+"""Trial results as persisted records (`result.json`): written atomically, read only where the runner writes them."""
 
 from ._models import (
     RESULT_SCHEMA_VERSION,
@@ -12,7 +12,16 @@ from ._models import (
     TrialStatus,
     Usage,
 )
-from ._store import RESULT_FILE, iter_results, read_result, write_atomic, write_result
+from ._store import (
+    RESULT_FILE,
+    identity_problem,
+    iter_results,
+    read_result,
+    read_result_file,
+    result_files,
+    write_atomic,
+    write_result,
+)
 
 __all__ = [
     "RESULT_FILE",
@@ -26,8 +35,11 @@ __all__ = [
     "TrialResult",
     "TrialStatus",
     "Usage",
+    "identity_problem",
     "iter_results",
     "read_result",
+    "read_result_file",
+    "result_files",
     "write_atomic",
     "write_result",
 ]

@@ -35,6 +35,11 @@ class Thresholds(StrictModel):
     bronze: float | None = Field(default=None, description="Score at the bronze position.")
     median: float | None = Field(default=None, description="Median leaderboard score.")
     leaderboard_size: int = Field(default=0, ge=0, description="Entries on the leaderboard.")
+    score_rounded_to: int | None = Field(
+        default=None,
+        description="MLE-bench-compatible mode (`--mlebench-rounding`): decimals the score was rounded to before "
+        "the medal thresholds were applied. None: compared as graded (the default).",
+    )
 
 
 class CompetitionDetails(StrictModel):
@@ -76,7 +81,13 @@ class SpeedrunDetails(StrictModel):
     kind: Literal["speedrun"] = Field(default="speedrun", description="Task kind.")
     record: str | None = Field(default=None, description="Record the agent started from.")
     next_record: str | None = Field(default=None, description="The record whose speed-up FSR measures against.")
-    hint_level: int | None = Field(default=None, ge=0, le=3, description="Hint level given.")
+    hint_level: int | None = Field(
+        default=None, ge=0, le=3, description="Highest numbered hint level given (0: none, or the level-0 diff alone)."
+    )
+    hints: str | None = Field(
+        default=None,
+        description="The hints given, as `--hint-level` wrote them: `0`, `2`, `1+2`, `diff+1`, `upstream:1+2+3`.",
+    )
     clock: Literal["process_cpu", "wall"] | None = Field(default=None, description="The protocol's clock.")
     time_s: float | None = Field(default=None, description="Mean measured time over the seeds, in clock seconds.")
     time_std_s: float | None = Field(default=None, description="Sample standard deviation of the seeds' times.")

@@ -23,7 +23,10 @@ from ._base import (
     get_backend,
     sandbox_backend,
 )
+from ._files import HandedInError, copy_handed_in, copy_tree_handed_in, handed_in_problem, tree_problem
 from ._local import IsolationWarning, LocalBackend, LocalSandbox
+from ._output import OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES, CappedOutput
+from ._quota import QuotaWarning, Staging, fit_quota, mount_quota, quota_exhausted, release_quota
 
 with contextlib.suppress(ImportError):  # the docker backend needs the docker SDK
     from . import _docker  # noqa: F401
@@ -32,19 +35,33 @@ __all__ = [
     "CODE_DIR",
     "DATA_DIR",
     "MODEL_DIR",
+    "OUTPUT_HEAD_BYTES",
+    "OUTPUT_TAIL_BYTES",
     "SUBMISSION_DIR",
     "TASK_DIR",
+    "CappedOutput",
     "ExecResult",
+    "HandedInError",
     "IsolationWarning",
     "LocalBackend",
     "LocalSandbox",
+    "QuotaWarning",
     "Sandbox",
     "SandboxBackend",
     "SandboxError",
     "SandboxSpec",
     "SandboxUnavailable",
+    "Staging",
     "_local",
     "backend_names",
+    "copy_handed_in",
+    "copy_tree_handed_in",
+    "fit_quota",
     "get_backend",
+    "handed_in_problem",
+    "mount_quota",
+    "quota_exhausted",
+    "release_quota",
     "sandbox_backend",
+    "tree_problem",
 ]

@@ -8,6 +8,7 @@ The workspace contract is the same on every backend. Inside the sandbox:
 | `/data` | read-only | the task's public data |
 | `/workspace/code` | read-write | the agent's code and scratch files |
 | `/workspace/submission` | read-write | where the submission file goes |
+| `/tmp` | read-write | scratch, counted in the trial's disk quota (`SandboxSpec.tmp_dir`) |
 
 and the environment names them: BENCHSMITH_DATA, BENCHSMITH_SUBMISSION (the submission file path),
 BENCHSMITH_WORKDIR (code folder), BENCHSMITH_DESCRIPTION, BENCHSMITH_TIME_LIMIT_S, BENCHSMITH_VALIDATE (a command
@@ -63,6 +64,11 @@ class SandboxSpec:
     gpu_ids: tuple[str, ...] | None = None  # given by the executor: only these GPUs are visible; None: any
     time_limit_s: float = 1800.0
     env: dict[str, str] = field(default_factory=dict)
+    disk_gb: float = 20.0
+    """The trial's disk quota: the workspace (code, submission, /tmp) holds at most this much (`resources.disk_gb`)."""
+    tmp_dir: Path | None = None
+    """A host folder on the workspace's quota file system mounted read-write at /tmp, so what the agent writes there
+    counts against `disk_gb`; None: a tmpfs of `disk_gb` (counted against the memory limit as it fills)."""
     submission_readonly: bool = False
     """Mount SUBMISSION_DIR read-only: a research task's evaluation sandbox, where it holds the agent's artefact."""
     model_socket: Path | None = None

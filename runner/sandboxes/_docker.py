@@ -1,9 +1,11 @@
 """The docker backend: one long-lived container per trial, commands run in it with `docker exec`.
 
-The container runs the task image (`runner.images`) as uid 1000 with a read-only root (a tmpfs /tmp), every
-capability dropped and no new privileges, no network unless the task allows it, and the trial's memory (no swap),
-CPU and process limits. The workspace contract is four bind mounts. The runner enforces each command's wall-clock
-limit: on timeout it kills every agent process (`kill -KILL -1` as uid 1000; if even that cannot start, because a
+The container runs the task image (`runner.images`) as uid 1000 with a read-only root, every capability dropped and
+no new privileges, no network unless the task allows it, and the trial's memory (no swap), CPU and process limits.
+The workspace contract is bind mounts: the read-only ones from neutral overlays (`_quota.Staging`), the writable ones
+and /tmp from the trial's quota file system (a size-limited tmpfs /tmp without one). The runner enforces each
+command's wall-clock limit and ends what a command leaves running: after it, and on timeout, it kills every agent
+process (`kill -KILL -1` as uid 1000; if even that cannot start, because a
 fork bomb holds every process slot, the container is restarted). An out-of-memory kill is read from the
 container's memory cgroup (`oom_kill` in memory.oom_control on v1, memory.events on v2). Containers are labelled
 with the runner's pid, so a later runner removes what a killed one left behind (`reap`).
@@ -42,11 +44,12 @@ from ._base import (
     SandboxUnavailable,
     sandbox_backend,
 )
+from ._output import CappedOutput
+from ._quota import Staging, reap_quotas, reap_staging
 
 AGENT = "1000:1000"
 AGENT_UID = 1000
 IMAGE_PYTHON = "3.11"  # Debian bookworm's python3
-OUTPUT_LIMIT_BYTES = 16 * 1024**2  # per stream; the rest of a longer output is dropped
 _KILL_GRACE_S = 5.0
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _HEADER = struct.Struct(">BxxxL")
@@ -93,13 +96,12 @@ def _runner_alive(pid_label: str | None, start_label: str | None) -> bool:
 
 
 class _Streams:
-    """Demultiplexes docker's attach stream (8-byte headers: stream id, size) into stdout and stderr."""
+    """Demultiplexes docker's attach stream (8-byte headers: stream id, size) into capped stdout and stderr."""
 
     def __init__(self) -> None:
         self.pending = bytearray()
-        self.out = bytearray()
-        self.err = bytearray()
-        self.dropped = 0
+        self.out = CappedOutput()
+        self.err = CappedOutput()
 
     def feed(self, data: bytes) -> None:
         self.pending += data
@@ -109,16 +111,10 @@ class _Streams:
                 return
             payload = bytes(self.pending[_HEADER.size : _HEADER.size + size])
             del self.pending[: _HEADER.size + size]
-            target = self.err if kind == 2 else self.out
-            room = OUTPUT_LIMIT_BYTES - len(target)
-            target += payload[: max(room, 0)]
-            self.dropped += max(len(payload) - max(room, 0), 0)
+            (self.err if kind == 2 else self.out).feed(payload)
 
     def text(self) -> tuple[str, str]:
-        stderr = self.err.decode(errors="replace")
-        if self.dropped:
-            stderr += f"\n[benchsmith: {self.dropped} bytes of output beyond {OUTPUT_LIMIT_BYTES} per stream dropped]"
-        return self.out.decode(errors="replace"), stderr
+        return self.out.text(), self.err.text()
 
 
 def _raw_socket(handle: Any) -> socket.socket:
@@ -132,8 +128,9 @@ def _raw_socket(handle: Any) -> socket.socket:
 class DockerSandbox(Sandbox):
     """One trial's container; `run` execs into it."""
 
-    def __init__(self, spec: SandboxSpec, client: Any, container: Any, image_id: str) -> None:
+    def __init__(self, spec: SandboxSpec, client: Any, container: Any, image_id: str, staging: Staging) -> None:
         self.spec = spec
+        self.staging = staging
         self.client = client
         self.container = container
         self.image_id = image_id
@@ -249,26 +246,29 @@ class DockerSandbox(Sandbox):
                 return int(code) if code is not None and not state.get("Running") else None
             time.sleep(0.02)
 
-    def _kill_agent_processes(self) -> bool:
-        """SIGKILL every process of the agent user but pid 1 (the container's init); False if that failed."""
+    def _start_kill(self) -> str | None:
+        """Start a SIGKILL of every process of the agent user but pid 1 (the container's init), detached: the
+        engine may hold the kill's end until a command's pending output is read. Its exec id; None if it could not
+        start (e.g. no process slot left for the kill itself)."""
+        # Exits 0 whether or not anything was left to kill: only a kill that could not start is a failure.
+        kill = ["/bin/sh", "-c", "kill -KILL -1 2>/dev/null; exit 0"]
         try:
-            exec_id, sock, handle = self._exec_start(["/bin/sh", "-c", "kill -KILL -1"], user=AGENT, with_stdin=False)
+            created = self.client.api.exec_create(self.container.id, kill, stdout=False, stderr=False, user=AGENT)
+            self.client.api.exec_start(created["Id"], detach=True)
         except DockerException:
-            return False  # e.g. no process slot left for the kill itself
-        try:
-            self._pump(sock, _Streams(), None, time.monotonic() + _KILL_GRACE_S)
-        finally:
-            sock.close()
-            del handle
-        return self._exit_code(exec_id) == 0  # 126 and the like: the kill itself could not start
+            return None
+        return str(created["Id"])
+
+    def _killed(self, kill_id: str | None) -> bool:
+        return kill_id is not None and self._exit_code(kill_id, _KILL_GRACE_S) == 0  # 126 and the like: no start
 
     def _restart(self) -> None:
-        with contextlib.suppress(DockerException):
+        with contextlib.suppress(DockerException, OSError):
             self.container.kill()
         try:
             self.container.wait(timeout=30)
             self.container.start()
-        except DockerException as error:
+        except (DockerException, OSError) as error:  # OSError: the engine's answer timed out (requests')
             raise SandboxError(f"cannot restart the trial's container {self.container.short_id}: {error}") from None
         self._memory_cgroup = None
 
@@ -291,8 +291,10 @@ class DockerSandbox(Sandbox):
         try:
             finished = self._pump(sock, streams, stdin.encode() if stdin is not None else None, started + limit)
             if not finished:
-                killed = self._kill_agent_processes()
-                if not killed or not self._pump(sock, streams, None, time.monotonic() + _KILL_GRACE_S):
+                kill_id = self._start_kill()
+                drained = kill_id is not None and self._pump(sock, streams, None, time.monotonic() + _KILL_GRACE_S)
+                if not drained or not self._killed(kill_id):
+                    sock.close()  # the engine may wait for this stream to be read before it stops the container
                     self._restart()
         finally:
             sock.close()
@@ -306,6 +308,10 @@ class DockerSandbox(Sandbox):
             with contextlib.suppress(DockerException):
                 self.container.reload()
             oom = bool(self.container.attrs.get("State", {}).get("OOMKilled")) or (exit_code == 137 and finished)
+        if finished and not self._killed(self._start_kill()):
+            # What the command left running ends with it, as on the local backend (its own pid namespace per
+            # command): nothing the agent started lives on to hold process slots or write after the command.
+            self._restart()
         stdout, stderr = streams.text()
         return ExecResult(exit_code, stdout, stderr, duration, timed_out=not finished, oom=oom)
 
@@ -319,6 +325,8 @@ class DockerSandbox(Sandbox):
             pass
         except DockerException as error:
             raise SandboxError(f"cannot remove the trial's container {self.container.short_id}: {error}") from None
+        finally:
+            self.staging.close()
 
     def describe(self) -> dict[str, str]:
         if self._python is None and not self._closed:
@@ -387,17 +395,25 @@ class DockerBackend(SandboxBackend):
             raise SandboxError(f"cannot build the sandbox image: {error}") from None
         mounts = {TASK_DIR: (spec.task_dir, "ro"), DATA_DIR: (spec.data_dir, "ro"), CODE_DIR: (spec.code_dir, "rw"),
                   SUBMISSION_DIR: (spec.submission_dir, "ro" if spec.submission_readonly else "rw")}  # fmt: skip
+        if spec.tmp_dir is not None:
+            mounts["/tmp"] = (spec.tmp_dir, "rw")
+        staging = Staging(spec.trial_id)
         volumes = {}
         for inside, (host, mode) in mounts.items():
             host = Path(host).resolve()
             if not host.is_dir():
+                staging.close()
                 raise SandboxError(f"{host} (mounted at {inside}) is not a folder")
             if mode == "rw":
                 self._writable_by_agent(host)
+            else:  # a read-only overlay: the container's mountinfo names no host path
+                host = staging.stage(inside.strip("/").replace("/", "-"), host)
             volumes[str(host)] = {"bind": inside, "mode": mode}
+        if spec.tmp_dir is not None:
+            Path(spec.tmp_dir).chmod(0o1777)  # like any /tmp: every user may write, only the owner may remove
         if spec.model_socket is not None:  # the model proxy's socket: a way out that is not the network
             volumes[str(spec.model_socket.parent.resolve())] = {"bind": MODEL_DIR, "mode": "ro"}
-        memory = int(spec.memory_gb * 1024**3)
+        memory, disk = int(spec.memory_gb * 1024**3), int(spec.disk_gb * 1024**3)
         labels = {LABEL: "1", f"{LABEL}.trial": spec.trial_id, f"{LABEL}.runner_pid": str(os.getpid()),
                   f"{LABEL}.runner_start": _process_start(os.getpid()) or "",
                   f"{LABEL}.runner_host": socket.gethostname()}  # fmt: skip
@@ -417,18 +433,21 @@ class DockerBackend(SandboxBackend):
                 nano_cpus=int(spec.cpus * 1e9),
                 pids_limit=spec.pids,
                 read_only=True,
-                tmpfs={"/tmp": "rw,nosuid,nodev,mode=1777"},
+                tmpfs=None if spec.tmp_dir is not None else {"/tmp": f"rw,nosuid,nodev,mode=1777,size={disk}"},
                 cap_drop=["ALL"],
                 security_opt=["no-new-privileges"],
                 device_requests=device_requests or None,
                 hostname="sandbox",
             )
         except DockerException as error:
+            staging.close()
             raise SandboxError(f"cannot start the trial's container: {error}") from None
-        return DockerSandbox(spec, client, container, image.id)
+        return DockerSandbox(spec, client, container, image.id, staging)
 
     def reap(self) -> int:
         """Remove benchsmith containers whose runner process is no longer alive."""
+        reap_staging()
+        reap_quotas()
         try:
             client = docker_client()
             containers = client.containers.list(all=True, filters={"label": f"{LABEL}=1"})

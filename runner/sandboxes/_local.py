@@ -3,8 +3,10 @@
 The agent's processes see only system folders (read-only), the sandbox Python environment, the task's
 description and public data (read-only), and the trial's workspace. They have no network unless the task
 allows it, run as `nobody` (process-count limits do not bind root), and live in their own cgroup (v1) for
-memory, process and CPU limits, so an out-of-memory kill is detected as `oom`. Without bubblewrap the agent
-runs as a plain subprocess, and a loud warning says that nothing is isolated.
+memory, process and CPU limits, so an out-of-memory kill is detected as `oom`. Read-only folders are mounted from
+neutral overlays and bubblewrap reads its options from a file, so nothing inside names a host path; output is
+read as it comes into head-and-tail caps (`_output`). Without bubblewrap the agent runs as a plain subprocess, and a
+loud warning says that nothing is isolated.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import resource
+import selectors
 import shutil
 import signal
 import subprocess
@@ -42,6 +45,8 @@ from ._base import (
     SandboxSpec,
     sandbox_backend,
 )
+from ._output import CappedOutput
+from ._quota import Staging, reap_quotas, reap_staging
 
 NOBODY = 65534
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -150,6 +155,50 @@ class _Cgroups:
                     time.sleep(0.05)
 
 
+def _pump(
+    process: subprocess.Popen[bytes], stdin: bytes | None, out: CappedOutput, err: CappedOutput, deadline: float
+) -> bool:
+    """Feed stdin and read both output streams into their caps until both end (True) or the deadline (False)."""
+    streams = {pipe.fileno(): capped for pipe, capped in ((process.stdout, out), (process.stderr, err)) if pipe}
+    pending = memoryview(stdin) if stdin is not None else None
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        if process.stdin is not None:
+            if pending:
+                os.set_blocking(process.stdin.fileno(), False)
+                selector.register(process.stdin.fileno(), selectors.EVENT_WRITE)
+            else:
+                process.stdin.close()
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            for key, _ in selector.select(min(remaining, 1.0)):
+                if key.fd in streams:
+                    try:
+                        data = os.read(key.fd, 1 << 16)
+                    except BlockingIOError:
+                        continue
+                    if data:
+                        streams[key.fd].feed(data)
+                    else:
+                        selector.unregister(key.fd)
+                    continue
+                assert process.stdin is not None and pending is not None
+                try:
+                    pending = pending[os.write(key.fd, pending[: 1 << 16]) :]
+                except BlockingIOError:
+                    continue
+                except OSError:  # the command exited without reading all of its input
+                    pending = pending[:0]
+                if not pending:
+                    selector.unregister(key.fd)
+                    process.stdin.close()
+    return True
+
+
 class LocalSandbox(Sandbox):
     """A trial's sandbox on this machine."""
 
@@ -164,6 +213,13 @@ class LocalSandbox(Sandbox):
         # only empty between two commands.
         self.name = f"{os.getpid()}-{digest}"
         self.cgroups = _Cgroups(self.name, spec) if self.isolated else None
+        self.staging = Staging(spec.trial_id)
+        self.task_dir, self.data_dir, self.submission_dir = spec.task_dir, spec.data_dir, spec.submission_dir
+        if self.isolated:
+            self.task_dir = self.staging.stage("task", spec.task_dir)
+            self.data_dir = self.staging.stage("data", spec.data_dir)
+            if spec.submission_readonly:
+                self.submission_dir = self.staging.stage("submission", spec.submission_dir)
         if not self.isolated:
             warnings.warn(
                 "bubblewrap (bwrap) is not installed: the agent runs as a plain subprocess with NO isolation — it "
@@ -175,7 +231,9 @@ class LocalSandbox(Sandbox):
         if self.isolated and _is_root():
             for folder in (spec.code_dir, spec.submission_dir):
                 for path in (folder, *folder.rglob("*")):
-                    os.chown(path, NOBODY, NOBODY)
+                    os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+        if self.isolated and spec.tmp_dir is not None:
+            spec.tmp_dir.chmod(0o1777)  # like any /tmp: every user may write, only the owner may remove
 
     def _environment(self) -> dict[str, str]:
         env = self.spec.contract_environment()
@@ -195,9 +253,10 @@ class LocalSandbox(Sandbox):
                         env[key] = value.replace(inside, str(outside))
         return env
 
-    def _bwrap(self, command: Sequence[str], env: dict[str, str]) -> list[str]:
+    def _bwrap(self, command: Sequence[str], env: dict[str, str]) -> tuple[list[str], list[str]]:
+        """bubblewrap's options (they name host folders) and the command line it runs (it names none)."""
         spec = self.spec
-        argv = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
+        argv = ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
         if not spec.network:
             argv.append("--unshare-net")
         if not _is_root():
@@ -220,20 +279,24 @@ class LocalSandbox(Sandbox):
         for parent in [*reversed(self.environment.parents[:-1]), Path("/workspace")]:
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(self.environment), str(self.environment)]
-        argv += ["--ro-bind", str(spec.task_dir), TASK_DIR, "--ro-bind", str(spec.data_dir), DATA_DIR]
+        argv += ["--ro-bind", str(self.task_dir), TASK_DIR, "--ro-bind", str(self.data_dir), DATA_DIR]
         argv += ["--bind", str(spec.code_dir), CODE_DIR]
-        argv += ["--ro-bind" if spec.submission_readonly else "--bind", str(spec.submission_dir), SUBMISSION_DIR]
+        argv += ["--ro-bind" if spec.submission_readonly else "--bind", str(self.submission_dir), SUBMISSION_DIR]
         if spec.model_socket is not None:  # the model proxy's socket: a way out that is not the network
             argv += ["--perms", "0755", "--dir", str(Path(MODEL_DIR).parent)]
             argv += ["--ro-bind", str(spec.model_socket.parent), MODEL_DIR]
-        argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", CODE_DIR]
+        if spec.tmp_dir is not None:
+            argv += ["--bind", str(spec.tmp_dir), "/tmp"]
+        else:
+            argv += ["--perms", "1777", "--size", str(int(spec.disk_gb * 1024**3)), "--tmpfs", "/tmp"]
+        argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", CODE_DIR]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        argv.append("--")
+        inside: list[str] = []
         if _is_root():
-            argv += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
-                     "--bounding-set=-all", "--"]  # fmt: skip
-        return [*argv, *command]
+            inside += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
+                       "--bounding-set=-all", "--"]  # fmt: skip
+        return argv, [*inside, *command]
 
     def _limits(self) -> None:
         """Runs in the child after fork: join the cgroups, set the rlimits cgroups cannot give."""
@@ -254,7 +317,17 @@ class LocalSandbox(Sandbox):
         remaining = self.deadline - time.monotonic()
         limit = max(0.0, min(timeout_s, remaining) if timeout_s is not None else remaining)
         env = self._environment()
-        argv = self._bwrap(command, env) if self.isolated else list(command)
+        arguments = -1
+        if self.isolated:
+            # The sandbox's pid 1 is bwrap itself: given its arguments through a file, its /proc/1/cmdline names
+            # none of the host folders it mounts.
+            options, inside = self._bwrap(command, env)
+            arguments = os.memfd_create("bwrap-args", 0)
+            os.write(arguments, b"".join(os.fsencode(arg) + b"\0" for arg in options))
+            os.lseek(arguments, 0, os.SEEK_SET)
+            argv = ["bwrap", "--args", str(arguments), "--", *inside]
+        else:
+            argv = list(command)
         if self.cgroups is not None:
             self.cgroups.reset_oom_counter()
         started = time.monotonic()
@@ -267,19 +340,30 @@ class LocalSandbox(Sandbox):
                 cwd=None if self.isolated else self.spec.code_dir,
                 env=env if not self.isolated else {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                 preexec_fn=self._limits,
-                text=True,
-                errors="replace",
+                pass_fds=(arguments,) if arguments >= 0 else (),
             )
         except OSError as error:
             raise SandboxError(f"cannot start the sandbox: {error}") from None
-        timed_out = False
-        try:
-            stdout, stderr = process.communicate(stdin, timeout=limit)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        finally:
+            if arguments >= 0:
+                os.close(arguments)
+        out, err = CappedOutput(), CappedOutput()
+        timed_out = not _pump(process, stdin.encode() if stdin is not None else None, out, err, started + limit)
+        if not timed_out:
+            try:
+                process.wait(timeout=max(0.0, started + limit - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+        if timed_out:
             self._kill(process)
-            stdout, stderr = process.communicate(timeout=_KILL_GRACE_S)
+            _pump(process, None, out, err, time.monotonic() + _KILL_GRACE_S)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=_KILL_GRACE_S)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
         duration = time.monotonic() - started
+        stdout, stderr = out.text(), err.text()
         oom = False
         if self.cgroups is not None and self.cgroups.limits_memory:
             oom = self.cgroups.oom_kills() > 0 and process.returncode != 0
@@ -287,7 +371,7 @@ class LocalSandbox(Sandbox):
             oom = True
         return ExecResult(process.returncode, stdout, stderr, duration, timed_out=timed_out, oom=oom)
 
-    def _kill(self, process: subprocess.Popen[str]) -> None:
+    def _kill(self, process: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
         if self.cgroups is not None:
@@ -297,6 +381,7 @@ class LocalSandbox(Sandbox):
         self.closed = True
         if self.cgroups is not None:
             self.cgroups.remove()
+        self.staging.close()
 
     def describe(self) -> dict[str, str]:
         versions = installed_versions(self.environment)
@@ -323,7 +408,7 @@ class LocalBackend(SandboxBackend):
         return LocalSandbox(spec, environment)
 
     def reap(self) -> int:
-        removed = 0
+        removed = reap_staging() + reap_quotas()
         for controller in ("memory", "pids", "cpu"):
             parent = CGROUP_ROOT / controller / CGROUP_PARENT
             if not parent.is_dir():

@@ -33,6 +33,12 @@ Mode "mlgym" (reproduces MLGym's `scripts/evaluation/get_ranks.py` for one attem
   with no feasible score at all (possible only with a negative baseline). Use mode "fixed" for those.
 * Unlike MLGym's tables, results are not rounded to three decimals.
 
+Best attempt and last submission (`aup_best_last`)
+--------------------------------------------------
+MLGym reports two AUPs per method: over each task's best attempt and over its last submission, each taken as
+the best over the method's runs (`best_of_runs`). Both profiles share ONE tau_max, the larger of the two sets'
+data-driven values; computing it per set moves the Last table's scale (by 0.3 on MLGym's published tables).
+
 Mode "fixed" (ours)
 -------------------
 MLGym's ratios break on negative or zero scores, its failure penalty 1.05 * w moves with whichever
@@ -217,6 +223,69 @@ def _area(profiles: FloatArray, tau: FloatArray) -> FloatArray:
     for i in range(len(steps)):  # sequential, in MLGym's order, for bit-faithful sums
         total += steps[i] * profiles[i]
     return total
+
+
+def best_of_runs(runs: pd.DataFrame, higher_is_better: TaskMap) -> pd.DataFrame:
+    """The best score of each (method, task) over its runs, as MLGym aggregates repeated runs.
+
+    `runs` has one row per run with columns `method`, `task` and `score` (NaN: the run had no valid score). The
+    result is the `scores` table the AUP functions take: index method, columns task, NaN where no run scored.
+    """
+    missing = [column for column in ("method", "task", "score") if column not in runs.columns]
+    if missing:
+        raise ValueError(f"runs needs the column(s) {', '.join(missing)}")
+    tasks = list(dict.fromkeys(str(task) for task in runs["task"]))
+    directions = dict(zip(tasks, _per_task("higher_is_better", higher_is_better, tasks), strict=True))
+    frame = runs.assign(task=runs["task"].astype(str), method=runs["method"].astype(str))
+    frame = frame.assign(
+        signed=frame["score"].astype(float) * frame["task"].map(lambda t: 1.0 if directions[t] else -1.0)
+    )
+    best = frame.groupby(["method", "task"], sort=False)["signed"].max().unstack("task")
+    best = best.reindex(columns=tasks)
+    signs = pd.Series({task: 1.0 if directions[task] else -1.0 for task in tasks})
+    table = best * signs
+    table.index.name, table.columns.name = None, None
+    return table
+
+
+def aup_best_last(
+    best: pd.DataFrame,
+    last: pd.DataFrame,
+    higher_is_better: TaskMap,
+    baseline: TaskValues,
+    mode: AupMode = "mlgym",
+    *,
+    r_fail: float = DEFAULT_R_FAIL,
+    baseline_row: str | None = None,
+) -> pd.DataFrame:
+    """Best-attempt and last-submission AUP on one shared tau_max: columns `best`, `last`, `floor`, `maximum`.
+
+    `best` and `last` are score tables as for `aup` (typically `best_of_runs` of each run's best attempt and of
+    its last submission). In mode "mlgym" tau_max is the larger of the two sets' data-driven values, as in
+    MLGym's `get_ranks.py`; in mode "fixed" it is log10(r_fail) anyway. `floor` and `maximum` are the bounds of
+    the best-attempt set (the last set's differ in mode "mlgym" only through its own worst ratios). Methods
+    missing from one table count as failing every task there.
+    """
+    methods = list(dict.fromkeys([*map(str, best.index), *map(str, last.index)]))
+    tasks = list(dict.fromkeys([*map(str, best.columns), *map(str, last.columns)]))
+    tables = [frame.rename(index=str, columns=str).reindex(index=methods, columns=tasks) for frame in (best, last)]
+    tau_max: float | None = None
+    if mode == "mlgym":
+        tau_max = max(
+            _log_ratios(frame, higher_is_better, baseline, mode, None, r_fail, baseline_row)[3] for frame in tables
+        )
+    best_table, last_table = (
+        aup_table(frame, higher_is_better, baseline, mode, tau_max, r_fail=r_fail, baseline_row=baseline_row)
+        for frame in tables
+    )
+    return pd.DataFrame(
+        {
+            "best": best_table["aup"],
+            "last": last_table["aup"],
+            "floor": best_table["floor"],
+            "maximum": best_table["maximum"],
+        }
+    )
 
 
 def tau_grid(tau_max: float) -> FloatArray:

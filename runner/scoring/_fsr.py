@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 from pydantic import Field
-from scipy import stats
 
 from spec import StrictModel
 
@@ -90,6 +89,9 @@ def fsr_summary(values: Sequence[float] | npt.NDArray[np.float64], rounds: int =
         raise ValueError("FSR values must be finite numbers")
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be a positive int, got {rounds!r}")
+
+    # scipy.stats takes a second to import: only for a report that has speedrun trials.
+    from scipy import stats
 
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, x.size, size=(rounds, x.size))

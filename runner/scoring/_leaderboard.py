@@ -24,16 +24,19 @@ class MedalResult(StrictModel):
     """Where a score lands against a leaderboard: the medal it earns and the thresholds it was judged by."""
 
     gold_threshold: float | None = Field(
-        description="Leaderboard score at the last gold position; None when the leaderboard is empty."
+        description="Leaderboard score at the last gold position; None when the leaderboard is empty or the "
+        "position holds a team without a score."
     )
     silver_threshold: float | None = Field(
-        description="Leaderboard score at the last silver position; None when the leaderboard is empty."
+        description="Leaderboard score at the last silver position; None when the leaderboard is empty or the "
+        "position holds a team without a score."
     )
     bronze_threshold: float | None = Field(
-        description="Leaderboard score at the last bronze position; None when the leaderboard is empty."
+        description="Leaderboard score at the last bronze position; None when the leaderboard is empty or the "
+        "position holds a team without a score."
     )
     median_threshold: float | None = Field(
-        description="Median of the leaderboard scores; None when the leaderboard is empty."
+        description="Median of the leaderboard scores; None when no entry has a score."
     )
     medal: MedalName | None = Field(
         description="Best medal the score earns (a score equal to a threshold earns it); None for no medal "
@@ -44,6 +47,11 @@ class MedalResult(StrictModel):
         "submission or an empty leaderboard)."
     )
     leaderboard_size: int = Field(ge=0, description="Number of leaderboard entries judged against.")
+    score_rounded_to: int | None = Field(
+        default=None,
+        description="Decimals the score was rounded to before it was compared with the thresholds (MLE-bench "
+        "rounds to 5); None when it was compared as graded.",
+    )
 
 
 def medal_positions(n: int) -> tuple[int, int, int]:
@@ -94,7 +102,18 @@ def _reaches(a: float, b: float, higher_is_better: bool) -> bool:
     return a >= b if higher_is_better else a <= b
 
 
-def medal(score: float | None, leaderboard_scores: Sequence[float], higher_is_better: bool) -> MedalResult:
+MLEBENCH_DECIMALS = 5
+"""MLE-bench rounds every graded score to this many decimals before judging it against the leaderboard."""
+
+
+def medal(
+    score: float | None,
+    leaderboard_scores: Sequence[float],
+    higher_is_better: bool,
+    *,
+    unscored: int = 0,
+    round_to: int | None = None,
+) -> MedalResult:
     """Judge `score` against a leaderboard with Kaggle's medal rules.
 
     Each threshold is the leaderboard score at the medal's last position (see `medal_positions`), with
@@ -102,11 +121,20 @@ def medal(score: float | None, leaderboard_scores: Sequence[float], higher_is_be
     medal earned is awarded. `above_median` is strict. A `None` score (failed submission) earns nothing
     but the thresholds are still reported; an empty leaderboard reports no thresholds and no medal.
 
-    Raises ValueError when the score or any leaderboard entry is NaN or infinite.
+    `unscored` teams (on the leaderboard without a score) count towards its size, as Kaggle and MLE-bench
+    count them, and rank last: a medal position that falls among them has no threshold and is out of
+    reach; the median is over the scores. `round_to` rounds the score first (MLE-bench's mode:
+    `MLEBENCH_DECIMALS`); the result says so.
+
+    Raises ValueError when the score or any leaderboard entry is NaN or infinite, or `unscored` < 0.
     """
     scores = _leaderboard_array(leaderboard_scores)
     value = None if score is None else _check_finite("score", score)
-    n = int(scores.size)
+    if round_to is not None and value is not None:
+        value = round(value, round_to)
+    if unscored < 0:
+        raise ValueError(f"unscored must be 0 or more, got {unscored}")
+    n = int(scores.size) + unscored
     if n == 0:
         return MedalResult(
             gold_threshold=None,
@@ -116,21 +144,21 @@ def medal(score: float | None, leaderboard_scores: Sequence[float], higher_is_be
             medal=None,
             above_median=False,
             leaderboard_size=0,
+            score_rounded_to=round_to,
         )
 
     ranked = np.sort(scores)
     if higher_is_better:
         ranked = ranked[::-1]
-    gold_at, silver_at, bronze_at = medal_positions(n)
-    gold, silver, bronze = (float(ranked[at - 1]) for at in (gold_at, silver_at, bronze_at))
-    median = float(np.median(scores))
+    gold, silver, bronze = (float(ranked[at - 1]) if at <= ranked.size else None for at in medal_positions(n))
+    median = float(np.median(scores)) if scores.size else None
 
     earned: MedalName | None = None
     above_median = False
     if value is not None:
-        ladder: tuple[tuple[MedalName, float], ...] = (("gold", gold), ("silver", silver), ("bronze", bronze))
-        earned = next((name for name, at in ladder if _reaches(value, at, higher_is_better)), None)
-        above_median = _beats(value, median, higher_is_better)
+        ladder: tuple[tuple[MedalName, float | None], ...] = (("gold", gold), ("silver", silver), ("bronze", bronze))
+        earned = next((name for name, at in ladder if at is not None and _reaches(value, at, higher_is_better)), None)
+        above_median = median is not None and _beats(value, median, higher_is_better)
 
     return MedalResult(
         gold_threshold=gold,
@@ -140,6 +168,7 @@ def medal(score: float | None, leaderboard_scores: Sequence[float], higher_is_be
         medal=earned,
         above_median=above_median,
         leaderboard_size=n,
+        score_rounded_to=round_to,
     )
 
 

@@ -85,7 +85,7 @@ def pending_requests(
     """The requests without a finished result; the finished ones go to `report.skipped` (resume)."""
     pending: list[TrialRequest] = []
     for request in requests:
-        existing = read_result(request.key.folder(settings.runs_dir))
+        existing = read_result(request.key.folder(settings.runs_dir), request.key.trial_id)
         if existing is not None and existing.status != "infra_error":
             report.skipped.append(existing)
             if on_done is not None:

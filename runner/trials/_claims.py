@@ -118,7 +118,7 @@ def run_claimed(
     with claim(folder, wait_s=wait_s) as held:
         if held is None:
             return None, "busy"
-        existing = read_result(folder)
+        existing = read_result(folder, request.key.trial_id)  # this trial's own record, nothing planted
         if existing is not None and existing.status != "infra_error":
             return existing, "skipped"
         if held.stale is not None:

@@ -20,11 +20,15 @@ if TYPE_CHECKING:
 
 
 def leaderboard_scores(task: AnyTask, manifest_path: Path) -> list[float]:
-    """The task's leaderboard scores (empty without a leaderboard)."""
+    """The task's leaderboard scores (empty without a leaderboard); teams without a score are left out."""
+    return [score for score in _leaderboard_cells(task, manifest_path) if score is not None]
+
+
+def _leaderboard_cells(task: AnyTask, manifest_path: Path) -> list[float | None]:
     if task.leaderboard is None:
         return []
     with (manifest_path.parent / task.leaderboard.path).open(newline="", encoding="utf-8") as handle:
-        return [float(row["score"]) for row in csv.DictReader(handle)]
+        return [float(cell) if (cell := (row["score"] or "").strip()) else None for row in csv.DictReader(handle)]
 
 
 def trivial_score(task: AnyTask, manifest_path: Path, prepared: PreparedTask) -> float | None:
@@ -50,10 +54,16 @@ def best_score(task: AnyTask, board: list[float]) -> float | None:
     return None
 
 
-def score_fields(task: AnyTask, manifest_path: Path, prepared: PreparedTask, score: float) -> dict[str, object]:
-    """Medal, percentile, thresholds, trivial and normalized score of a graded score."""
-    board = leaderboard_scores(task, manifest_path)
-    awarded = medal(score, board, task.metric.higher_is_better)
+def score_fields(
+    task: AnyTask, manifest_path: Path, prepared: PreparedTask, score: float, *, round_to: int | None = None
+) -> dict[str, object]:
+    """Medal, percentile, thresholds, trivial and normalized score of a graded score.
+
+    Teams on the leaderboard without a score count towards its size (as Kaggle and MLE-bench count them);
+    `round_to` rounds the score before the medal thresholds are applied (MLE-bench's mode)."""
+    cells = _leaderboard_cells(task, manifest_path)
+    board = [cell for cell in cells if cell is not None]
+    awarded = medal(score, board, task.metric.higher_is_better, unscored=len(cells) - len(board), round_to=round_to)
     fields: dict[str, object] = {
         "medal": awarded.medal if getattr(task, "awards_medals", True) else None,
         "above_median": awarded.above_median,
@@ -61,6 +71,7 @@ def score_fields(task: AnyTask, manifest_path: Path, prepared: PreparedTask, sco
         "thresholds": Thresholds(
             gold=awarded.gold_threshold, silver=awarded.silver_threshold, bronze=awarded.bronze_threshold,
             median=awarded.median_threshold, leaderboard_size=awarded.leaderboard_size,
+            score_rounded_to=awarded.score_rounded_to,
         ),
     }  # fmt: skip
     trivial, best = trivial_score(task, manifest_path, prepared), best_score(task, board)
@@ -73,8 +84,10 @@ def score_fields(task: AnyTask, manifest_path: Path, prepared: PreparedTask, sco
     return fields
 
 
-def grade_and_score(request: TrialRequest, prepared: PreparedTask, submission: Path) -> Scored:
-    """Grade a submission file and compute its medal and normalized score."""
+def grade_and_score(
+    request: TrialRequest, prepared: PreparedTask, submission: Path, *, round_to: int | None = None
+) -> Scored:
+    """Grade a submission file and compute its medal and normalized score (`round_to`: see `score_fields`)."""
     task, manifest_path = request.manifest, request.task.path
     if submission.is_symlink():
         # Graded on the host: a link made in the sandbox could point at the private answers.
@@ -82,7 +95,8 @@ def grade_and_score(request: TrialRequest, prepared: PreparedTask, submission: P
     grade = grade_submission(task, manifest_path, submission, prepared.private)
     if not grade.valid or grade.score is None:
         return Scored(status="invalid_submission", reason=grade.reason)
-    return Scored(score=grade.score, fields=score_fields(task, manifest_path, prepared, grade.score))
+    fields = score_fields(task, manifest_path, prepared, grade.score, round_to=round_to)
+    return Scored(score=grade.score, fields=fields)
 
 
 @kind_runtime("competition")
@@ -97,7 +111,7 @@ class CompetitionRuntime(KindRuntime):
         folders: TrialFolders,
         submission: Path,
     ) -> Scored:
-        return grade_and_score(request, prepared, submission)
+        return grade_and_score(request, prepared, submission, round_to=settings.medal_round_to)
 
     def details(self, request: TrialRequest, submission_copy: str | None) -> TrialDetails:
         return CompetitionDetails(submission_file=submission_copy)

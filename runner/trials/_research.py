@@ -19,13 +19,25 @@ from runner.agents import output_tail
 from runner.metrics import metric_names
 from runner.preparation import PreparedTask
 from runner.results import ResearchDetails, TrialDetails, TrialStatus
-from runner.sandboxes import CODE_DIR, DATA_DIR, SUBMISSION_DIR, TASK_DIR, ExecResult, SandboxSpec, get_backend
+from runner.sandboxes import (
+    CODE_DIR,
+    DATA_DIR,
+    SUBMISSION_DIR,
+    TASK_DIR,
+    ExecResult,
+    HandedInError,
+    SandboxSpec,
+    copy_tree_handed_in,
+    get_backend,
+    mount_quota,
+    release_quota,
+)
 from runner.scoring import normalized_score
 from spec import NamedMetric, ResearchTask
 
 from ._competition import best_score, grade_and_score, leaderboard_scores
 from ._kinds import KindRuntime, Scored, kind_runtime
-from ._workspace import TrialFolders
+from ._workspace import TrialFolders, copy_task_file, copy_task_tree
 
 if TYPE_CHECKING:
     from ._run import RunSettings, TrialRequest
@@ -46,9 +58,7 @@ def populate_task_dir(task: ResearchTask, manifest_path: Path, target: Path) -> 
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(__file__).with_name("_guard.py"), target / GUARD_FILE)
     for path in task.protected_files:
-        destination = target / task.task_location(path)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(manifest_path.parent / path, destination)
+        copy_task_file(manifest_path, path, target / task.task_location(path))
 
 
 def protected_changes(task: ResearchTask, manifest_path: Path, code_dir: Path) -> list[str]:
@@ -63,24 +73,6 @@ def protected_changes(task: ResearchTask, manifest_path: Path, code_dir: Path) -
         if copy.is_symlink() or not copy.is_file() or copy.read_bytes() != (manifest_path.parent / path).read_bytes():
             changed.append(location.as_posix())
     return sorted(changed)
-
-
-def _links_in(path: Path) -> list[str]:
-    if path.is_symlink():
-        return [path.name]
-    if path.is_dir():
-        return [item.relative_to(path).as_posix() for item in path.rglob("*") if item.is_symlink()]
-    return []
-
-
-def _copy_artefact(source: Path, destination: Path) -> None:
-    if destination.exists() or destination.is_symlink():
-        shutil.rmtree(destination) if destination.is_dir() else destination.unlink()
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_dir():
-        shutil.copytree(source, destination, symlinks=True)
-    else:
-        shutil.copyfile(source, destination)
 
 
 def evaluation_command(task: ResearchTask, split: str, artefact: str, public: str, private: str | None) -> list[str]:
@@ -188,7 +180,7 @@ class ResearchRuntime(KindRuntime):
         for stale in (ARTEFACT_DIR, EVALUATION_DIR):  # what an earlier attempt scored is not this attempt's
             shutil.rmtree(folders.root / stale, ignore_errors=True)
         if task.starter_code is not None:
-            shutil.copytree(manifest_path.parent / task.starter_code, folders.code, dirs_exist_ok=True)
+            copy_task_tree(manifest_path, task.starter_code, folders.code)
         if task.evaluation is None:
             return {}
         populate_task_dir(task, manifest_path, folders.task)
@@ -225,16 +217,16 @@ class ResearchRuntime(KindRuntime):
                 reason=f"no artefact: the agent left nothing at {CODE_DIR}/{task.artefact.path}",
                 details=details,
             )
-        links = _links_in(artefact)
-        if links:
-            return Scored(
-                status="invalid_submission",
-                reason=f"the artefact contains symbolic links ({', '.join(links[:5])}); hand in real files",
-                details=details,
-            )
+        # Links, FIFOs, devices and hard links are the agent's doing: refused with a reason, never copied (a FIFO
+        # would hang the copy; a link would lead out of the workspace). The copy is bounded and keeps holes.
         kept = folders.root / ARTEFACT_DIR
         shutil.rmtree(kept, ignore_errors=True)
-        _copy_artefact(artefact, kept / task.artefact.path)
+        (kept / task.artefact.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            copy_tree_handed_in(artefact, kept / task.artefact.path, int(task.resources.disk_gb * 1024**3))
+        except HandedInError as error:
+            return Scored(status="invalid_submission", reason=f"the artefact is not acceptable: {error}",
+                          details=details)  # fmt: skip
         details.artefact_file = f"{ARTEFACT_DIR}/{task.artefact.path}"
         return self._evaluate(request, settings, prepared, folders, details)
 
@@ -253,8 +245,9 @@ class ResearchRuntime(KindRuntime):
         shutil.rmtree(root, ignore_errors=True)
         pristine, scratch = root / "task", root / "scratch"
         pristine.mkdir(parents=True)
-        scratch.mkdir()
-        shutil.copyfile(manifest_path.parent / task.description, pristine / "description.md")
+        # The artefact's code runs here too: its writes are held to the trial's disk quota like the agent's.
+        mount_quota(scratch, int(task.resources.disk_gb * 1024**3))
+        copy_task_file(manifest_path, task.description, pristine / "description.md")
         populate_task_dir(task, manifest_path, pristine)
         limit = task.evaluation.time_limit_s
         artefact = f"{SUBMISSION_DIR}/{task.artefact.path}"
@@ -270,18 +263,21 @@ class ResearchRuntime(KindRuntime):
             code_dir=scratch, submission_dir=folders.root / ARTEFACT_DIR, submission_file=task.artefact.path,
             packages=tuple(task.environment.packages), python=task.environment.python, cpus=task.resources.cpus,
             memory_gb=task.resources.memory_gb, network=False, gpu=task.resources.gpu, gpus=task.resources.gpus,
-            time_limit_s=2 * limit + 60, env=env, submission_readonly=True,
+            time_limit_s=2 * limit + 60, env=env, submission_readonly=True, disk_gb=task.resources.disk_gb,
         )  # fmt: skip
         assert isinstance(task.metric, NamedMetric)  # the model requires it with an evaluation
         primary = task.metric.name
         log = folders.logs / "evaluation.log"
-        with get_backend(settings.backend).open(spec) as sandbox:
-            test = sandbox.run(["sh", "-c", 'eval "$BENCHSMITH_EVALUATE_TEST"'], timeout_s=limit)
-            dev = (
-                sandbox.run(["sh", "-c", 'eval "$BENCHSMITH_EVALUATE_DEV"'], timeout_s=limit)
-                if task.evaluation.dev_split
-                else None
-            )
+        try:
+            with get_backend(settings.backend).open(spec) as sandbox:
+                test = sandbox.run(["sh", "-c", 'eval "$BENCHSMITH_EVALUATE_TEST"'], timeout_s=limit)
+                dev = (
+                    sandbox.run(["sh", "-c", 'eval "$BENCHSMITH_EVALUATE_DEV"'], timeout_s=limit)
+                    if task.evaluation.dev_split
+                    else None
+                )
+        finally:
+            release_quota(scratch, keep=False)
         with log.open("w", encoding="utf-8") as stream:
             for split, result in (("test", test), ("dev", dev)):
                 if result is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -17,15 +16,25 @@ from runner.grading import GradingError
 from runner.llm import ModelAccess, ModelError, ModelProxy, batch_meter
 from runner.preparation import PreparationError, prepare_task
 from runner.results import Lock, TrialResult, TrialStatus, Usage, write_result
-from runner.sandboxes import SandboxError, SandboxSpec, get_backend
+from runner.sandboxes import (
+    HandedInError,
+    SandboxError,
+    SandboxSpec,
+    copy_handed_in,
+    get_backend,
+    handed_in_problem,
+    quota_exhausted,
+)
 from spec import AnyTask, LoadedTask, task_digest
 
 from . import _competition, _research, _speedrun  # noqa: F401  (register the kind runtimes)
 from ._identity import TrialKey
 from ._kinds import Scored, get_kind_runtime
-from ._workspace import make_workspace
+from ._workspace import TrialFolders, fit_workspace, make_workspace, release_workspace
 
 DEFAULT_PIDS = 512
+_OUTAGE_VICTIMS: frozenset[TrialStatus] = frozenset({"agent_error", "timeout", "invalid_submission"})
+"""Statuses a model outage seen by the trial's proxy turns into infra_error (an agent without its model fails)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,8 @@ class TrialRequest:
     args: tuple[str, ...] = ()
     model: str | None = None
     record: str | None = None
-    hint_level: int | None = None
+    hint_level: str | None = None
+    """Speedrun hints (`--hint-level`): `0`, `2`, `1+2`, `diff`, `upstream:1+2+3`, ... (see `spec.HintSelection`)."""
     model_access: ModelAccess | None = None
     """`--allow-model`: the trial's sandbox reaches the configured model only through a runner-side proxy."""
 
@@ -55,7 +65,7 @@ class TrialRequest:
             part
             for part in (
                 f"record-{self.record}" if self.record is not None else "",
-                f"hint-{self.hint_level}" if self.hint_level is not None else "",
+                f"hint-{str(self.hint_level).replace(':', '-')}" if self.hint_level is not None else "",
             )
             if part
         )
@@ -70,6 +80,7 @@ class RunSettings:
     backend: str = "local"
     cache_root: Path | None = None
     validation: bool = False
+    medal_round_to: int | None = None  # MLE-bench rounds scores to 5 decimals before judging medals; opt-in
     stop: threading.Event = field(default_factory=threading.Event)
     on_sandbox: Callable[[object], None] | None = None
 
@@ -96,11 +107,13 @@ def run_trial(
     lock = Lock(backend=settings.backend, benchsmith=_benchsmith_version())
     submission_copy: str | None = None
     proxy: ModelProxy | None = None
+    folders: TrialFolders | None = None
     try:
         agent = get_agent(request.agent)
         prepared = prepare_task(request.task, cache_root=settings.cache_root)
-        folders = make_workspace(folder, task, request.task.path, prepared)
+        folders = make_workspace(folder, task, request.task.path, prepared, quota=True)
         extra_env = runtime.setup(request, folders, prepared)
+        fit_workspace(folders, task)
         file_name = task.submission.file if task.submission else "submission.csv"
         if request.model_access is not None:
             proxy = ModelProxy(request.model_access, batch_meter())
@@ -110,6 +123,7 @@ def run_trial(
             python=task.environment.python, cpus=task.resources.cpus, memory_gb=task.resources.memory_gb,
             pids=DEFAULT_PIDS, network=task.resources.network, gpu=task.resources.gpu, gpus=task.resources.gpus,
             time_limit_s=task.resources.time_limit_s, env=extra_env, gpu_ids=gpu_ids,
+            disk_gb=task.resources.disk_gb, tmp_dir=folders.tmp,
             model_socket=proxy.socket if proxy else None,
         )  # fmt: skip
         log_path = folders.logs / "agent.log"
@@ -129,17 +143,32 @@ def run_trial(
             )  # fmt: skip
             outcome = agent.run(context)
             described = sandbox.describe()
+        if outcome.status != "ok" and quota_exhausted(folders.workspace):
+            quota = f"the workspace is full: it reached the task's disk quota ({task.resources.disk_gb:g} GiB)"
+            outcome.reason = f"{quota}; {outcome.reason}" if outcome.reason else quota
         lock = Lock(
             backend=settings.backend, image_id=described.get("image_id"), python=described.get("python"),
             packages={k.removeprefix("package:"): v for k, v in described.items() if k.startswith("package:")},
             benchsmith=_benchsmith_version(),
         )  # fmt: skip
         submission = folders.submission / file_name
+        quota_bytes = int(task.resources.disk_gb * 1024**3)
+        # Whatever the agent left is checked before anything reads it: a FIFO would hang the grader, a link lead
+        # out of the workspace. Only a scored submission is kept, copied within bounds and holes kept as holes.
+        handed_in = task.submission is not None and (submission.exists() or submission.is_symlink())
+        problem = handed_in_problem(submission, quota_bytes) if handed_in else None
         if outcome.status == "ok":
-            scored = runtime.score(request, settings, prepared, folders, submission)
-        if submission.is_file() and not submission.is_symlink():
-            shutil.copyfile(submission, folder / file_name)
-            submission_copy = file_name
+            scored = (
+                Scored(status="invalid_submission", reason=problem)
+                if problem is not None
+                else runtime.score(request, settings, prepared, folders, submission)
+            )
+        if handed_in and problem is None and outcome.status == "ok" and scored.status == "ok":
+            try:
+                copy_handed_in(submission, folder / file_name, quota_bytes)
+                submission_copy = file_name
+            except HandedInError:
+                pass  # replaced after grading (a process the agent left behind): the score stands, no copy
         status: TrialStatus = outcome.status if outcome.status != "ok" else scored.status
         reason = outcome.reason if outcome.status != "ok" else scored.reason
     except (SandboxError, PreparationError, GradingError, ModelError, OSError) as error:
@@ -148,6 +177,11 @@ def run_trial(
         if proxy is not None:  # after the sandbox: what the agent spent through it is the trial's usage
             proxy.close()
             outcome.usage = proxy.usage
+        if folders is not None:
+            release_workspace(folders)
+    if proxy is not None and proxy.outage is not None and status in _OUTAGE_VICTIMS:
+        # The agent failed while the model server was down or refused the runner's key: not the agent's loss.
+        status, reason = "infra_error", f"model unavailable ({proxy.outage}); the agent then ended {status}: {reason}"
     result = TrialResult(
         trial_id=key.trial_id, task_id=task.id, task_version=task.version, task_digest=key.digest, kind=task.kind,
         agent=request.agent, agent_label=key.label, model=request.model, seed=request.seed, backend=settings.backend,

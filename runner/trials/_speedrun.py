@@ -3,11 +3,15 @@ the task's protocol, evaluates the saved models itself, checks the invariants an
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import os
 import shutil
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.preparation import PreparedTask
+from runner.preparation import PreparedTask, default_cache_root
 from runner.results import SpeedrunDetails, TrialDetails
 from runner.sandboxes import CODE_DIR
 from runner.scoring import fsr
@@ -32,7 +36,7 @@ from runner.speedrun import (
     staging_problems,
     time_script,
 )
-from spec import SpeedrunRecord, SpeedrunTask, UrlSource
+from spec import HINT_LEVELS, HintSelection, ScriptUrl, SpeedrunRecord, SpeedrunTask, UrlSource, task_file
 
 from ._kinds import KindRuntime, Scored, TrialOptionError, kind_runtime
 from ._workspace import TrialFolders
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from ._run import RunSettings, TrialRequest
 
 HINT_NAME = "HINT.md"
+HINT_FETCH_TIMEOUT_S = 30
 
 
 def _task(request: TrialRequest) -> SpeedrunTask:
@@ -99,6 +104,40 @@ def _interleaved_references(
     return ReferenceTimes(means[0], means[1], "interleaved", None, None)
 
 
+def hint_selection(request: TrialRequest) -> HintSelection:
+    """The request's hints (`--hint-level`), parsed; TrialOptionError when the text names none."""
+    try:
+        return HintSelection.parse(str(request.hint_level or 0))
+    except ValueError as error:
+        raise TrialOptionError(f"--hint-level: {error}") from None
+
+
+def _level_name(level: int) -> str:
+    return "0 (diff)" if level == 0 else f"{level} ({HINT_LEVELS[level - 1]})"
+
+
+def _upstream_hint(url: ScriptUrl, selection: HintSelection) -> bytes:
+    """An upstream hint file, from the cache or fetched once (it needs the network then), checked by SHA-256."""
+    cached = default_cache_root() / "hints" / url.sha256
+    if cached.is_file():
+        return cached.read_bytes()
+    try:
+        with urllib.request.urlopen(url.url, timeout=HINT_FETCH_TIMEOUT_S) as response:
+            data: bytes = response.read()
+    except (OSError, ValueError) as error:
+        raise TrialOptionError(
+            f"--hint-level {selection.text}: cannot fetch {url.url} ({type(error).__name__}); upstream hints need the "
+            "network once; offline, use the task's own hints (the same levels without `upstream:`)"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != url.sha256:
+        raise TrialOptionError(f"--hint-level {selection.text}: {url.url} does not have the sha256 the manifest pins")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{url.sha256}.{os.getpid()}")
+    partial.write_bytes(data)
+    partial.replace(cached)  # atomic: a concurrent trial reads the whole file or none
+    return data
+
+
 @kind_runtime("speedrun")
 class SpeedrunRuntime(KindRuntime):
     """Time the agent's train.py over the protocol's seeds, evaluate, check invariants and target, score FSR."""
@@ -114,27 +153,67 @@ class SpeedrunRuntime(KindRuntime):
                     f"the sources of {request.manifest.id}, so preparation never fetches it; add it as a url source "
                     "with the same sha256 (`runner validate` reports this as speedrun.script-url-no-source)"
                 )
-        level = request.hint_level or 0
-        if level and successor.hints.at_level(level) is None:
-            raise TrialOptionError(
-                f"--hint-level {level}: record {successor.id} of {request.manifest.id} has no hint at that level"
-            )
+        selection = hint_selection(request)
+        for level in selection.levels:
+            if selection.upstream:
+                url = successor.hints.upstream.at_level(level) if successor.hints.upstream is not None else None
+                if url is None:
+                    raise TrialOptionError(
+                        f"--hint-level {selection.text}: record {successor.id} of {request.manifest.id} has no "
+                        f"upstream hint at level {level}"
+                    )
+                _upstream_hint(url, selection)  # fetched now, so that no trial starts without it
+            elif level and successor.hints.at_level(level) is None:
+                raise TrialOptionError(
+                    f"--hint-level {selection.text}: record {successor.id} of {request.manifest.id} has no hint at "
+                    f"level {level}"
+                )
 
     def setup(self, request: TrialRequest, folders: TrialFolders, prepared: PreparedTask) -> dict[str, str]:
         task = _task(request)
-        record, successor = record_pair(request)
+        record, _ = record_pair(request)
         manifest_dir = request.task.path.parent
         try:
             script = record_script(record, manifest_dir, prepared)
         except SpeedrunScriptError as error:
             raise OSError(str(error)) from None
         shutil.copyfile(script, folders.code / SCRIPT_NAME)
-        hint = successor.hints.at_level(request.hint_level or 0)
-        if hint is not None:
-            shutil.copyfile(manifest_dir / hint, folders.code / HINT_NAME)
+        selection = hint_selection(request)
+        texts = [self._hint(selection, level, request, prepared) for level in selection.levels]
+        if len(texts) == 1:
+            (folders.code / HINT_NAME).write_bytes(texts[0])
+        elif texts:
+            joined = b"\n\n".join(
+                f"# Hint level {_level_name(level)}\n\n".encode() + text
+                for level, text in zip(selection.levels, texts, strict=True)
+            )
+            (folders.code / HINT_NAME).write_bytes(joined)
         copy_public_data(prepared, folders.code / DATA_FOLDER)
         env = script_environment(task, 0, f"{CODE_DIR}/{DATA_FOLDER}", f"{CODE_DIR}/{MODEL_NAME}")
-        return env | {"SPEEDRUN_RECORD": record.id, "SPEEDRUN_HINT_LEVEL": str(request.hint_level or 0)}
+        return env | {"SPEEDRUN_RECORD": record.id, "SPEEDRUN_HINT_LEVEL": selection.text}
+
+    def _hint(self, selection: HintSelection, level: int, request: TrialRequest, prepared: PreparedTask) -> bytes:
+        """One level's hint: the upstream file, the diff of the two records' scripts, or our hint file."""
+        record, successor = record_pair(request)
+        if selection.upstream:
+            assert successor.hints.upstream is not None  # `check` made sure
+            url = successor.hints.upstream.at_level(level)
+            assert url is not None
+            return _upstream_hint(url, selection)
+        if level == 0:
+            manifest_dir = request.task.path.parent
+            try:
+                scripts = [record_script(which, manifest_dir, prepared) for which in (record, successor)]
+            except SpeedrunScriptError as error:
+                raise OSError(str(error)) from None
+            before, after = (path.read_text(encoding="utf-8").splitlines(keepends=True) for path in scripts)
+            diff = difflib.unified_diff(
+                before, after, fromfile=f"{record.id}/{SCRIPT_NAME}", tofile=f"{successor.id}/{SCRIPT_NAME}"
+            )
+            return "".join(diff).encode("utf-8")
+        reference = successor.hints.at_level(level)
+        assert reference is not None  # `check` made sure
+        return task_file(request.task.path, reference).read_bytes()
 
     def higher_is_better(self, request: TrialRequest) -> bool:
         return True  # the score is FSR
@@ -149,8 +228,9 @@ class SpeedrunRuntime(KindRuntime):
     ) -> Scored:
         task = _task(request)
         record, successor = record_pair(request)
+        selection = hint_selection(request)
         details = SpeedrunDetails(
-            record=record.id, next_record=successor.id, hint_level=request.hint_level or 0,
+            record=record.id, next_record=successor.id, hint_level=selection.highest, hints=selection.text,
             clock=task.protocol.clock, metric=task.target.metric, threshold=task.target.threshold,
         )  # fmt: skip
         broken = pristine_problems(task, prepared)
@@ -246,5 +326,9 @@ class SpeedrunRuntime(KindRuntime):
         try:
             record, successor = record_pair(request)
         except TrialOptionError:
-            return SpeedrunDetails(record=request.record, hint_level=request.hint_level)
-        return SpeedrunDetails(record=record.id, next_record=successor.id, hint_level=request.hint_level or 0)
+            selection = hint_selection(request)
+            return SpeedrunDetails(record=request.record, hint_level=selection.highest, hints=selection.text)
+        selection = hint_selection(request)
+        return SpeedrunDetails(
+            record=record.id, next_record=successor.id, hint_level=selection.highest, hints=selection.text
+        )

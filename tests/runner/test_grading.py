@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from runner.grading import grade_submission
+from runner.grading import GradingError, grade_submission
 from runner.preparation import PreparedTask, prepare_task
 from spec import AnyTask, load_task
 from tests.conftest import CURATED
@@ -78,3 +81,225 @@ def test_unreadable_files(
         path.write_bytes(content)
     grade = _grade(prepared, path)
     assert not grade.valid and reason in (grade.reason or "")
+
+
+# --- the fast path: Arrow checks and alignment, vectorised metrics -----------------------------------------------
+
+
+def _task_with(tmp_path: Path, metric: str, column: str, higher_is_better: bool = True) -> tuple[AnyTask, Path]:
+    """A copy of the penguins manifest with another metric and prediction column."""
+    import shutil
+
+    root = tmp_path / "task"
+    shutil.copytree(CURATED / "penguins-species", root / "penguins-species")
+    manifest = root / "penguins-species.yaml"
+    text = MANIFEST.read_text(encoding="utf-8")
+    text = text.replace("columns: [species]", f"columns: [{column}]")
+    text = text.replace(
+        "metric: {name: accuracy, higher_is_better: true}",
+        f"metric: {{name: {metric}, higher_is_better: {str(higher_is_better).lower()}}}",
+    )
+    manifest.write_text(text, encoding="utf-8")
+    loaded = load_task(manifest)
+    assert loaded.manifest is not None, loaded.problems
+    return loaded.manifest, manifest
+
+
+def _write(path: Path, frame: pd.DataFrame) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("fixed_width", [True, False])
+@pytest.mark.parametrize(
+    ("metric", "higher_is_better"), [("accuracy", True), ("roc_auc", True), ("rmse", False), ("mae", False)]
+)
+def test_fast_path_scores_equal_the_reference_path(
+    tmp_path: Path, metric: str, higher_is_better: bool, fixed_width: bool
+) -> None:
+    from runner.grading import score_frames
+    from runner.grading._grade import read_answers
+
+    rng = np.random.default_rng(7)
+    n = 500
+    ids = [f"{i:05d}_01" if fixed_width else f"t3_{i * 7919}" for i in range(n)]
+    if metric == "accuracy":
+        truth, guess = rng.choice(["cat", "dog", "emu"], n), rng.choice(["cat", "dog", "emu"], n)
+    elif metric == "roc_auc":
+        truth, guess = rng.integers(0, 2, n), rng.random(n).round(2)  # rounded: tied scores
+    else:
+        truth, guess = rng.normal(size=n).round(3), rng.normal(size=n)
+    task, manifest = _task_with(tmp_path, metric, "y", higher_is_better)
+    answers = _write(tmp_path / "answers.csv", pd.DataFrame({"id": ids, "y": truth}))
+    order = rng.permutation(n)
+    submission = _write(tmp_path / "submission.csv", pd.DataFrame({"id": ids, "y": guess}).iloc[order])
+    fast = grade_submission(task, manifest, submission, tmp_path, answers=answers)
+    reference = score_frames(
+        task, manifest, pd.read_csv(submission, dtype={"id": str}), read_answers(tmp_path, "id", answers)
+    )
+    assert fast.valid and fast.score is not None
+    assert fast.score == pytest.approx(reference, abs=1e-12)
+    if metric != "roc_auc":  # the Mann-Whitney form rounds once; scikit-learn's trapezoids round along the way
+        assert fast.score == reference
+
+
+def test_vectorised_metrics_equal_the_library_on_random_inputs() -> None:
+    import pyarrow as pa
+
+    from runner.metrics import get_metric, vectorised_score
+
+    rng = np.random.default_rng(3)
+    for _ in range(60):
+        n = int(rng.integers(2, 2000))
+        truth, guess = rng.normal(size=n).round(int(rng.integers(0, 5))), rng.normal(size=n).round(2)
+        labels = rng.integers(0, 2, n)
+        labels[0], labels[1] = 0, 1
+        cases = {"rmse": (truth, guess), "mse": (truth, guess), "mae": (truth, guess), "roc_auc": (labels, guess),
+                 "accuracy": (labels, rng.integers(0, 2, n))}  # fmt: skip
+        for name, (answers, predictions) in cases.items():
+            expected = get_metric(name).score(pd.DataFrame({"a": answers}), pd.DataFrame({"p": predictions}))
+            got = vectorised_score(name, [pa.array(answers)], [pa.array(predictions)], {})
+            assert got == pytest.approx(expected, abs=1e-12), name
+
+
+def test_the_fast_path_falls_back_for_what_it_does_not_reproduce() -> None:
+    import pyarrow as pa
+
+    from runner.metrics import vectorised_score
+
+    floats, ints = pa.array([0.5, 1.5]), pa.array([0, 1])
+    assert vectorised_score("accuracy", [floats], [floats], {}) is None  # continuous labels: the library refuses
+    assert vectorised_score("accuracy", [ints], [pa.array(["0", "1"])], {}) is None  # mixed label types
+    assert vectorised_score("roc_auc", [pa.array([1, 1])], [floats], {}) is None  # one class: a worded error
+    assert vectorised_score("rmse", [floats], [pa.array([0.5, float("inf")])], {}) is None
+    assert vectorised_score("f1_macro", [ints], [ints], {}) is None  # no vectorised formulation
+
+
+def test_grading_a_well_formed_file_imports_neither_pandas_nor_sklearn(tmp_path: Path) -> None:
+    _, manifest = _task_with(tmp_path, "rmse", "y", higher_is_better=False)
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,y\n" + "".join(f"{i:04d},{i / 7:.3f}\n" for i in range(100)))
+    submission = tmp_path / "submission.csv"
+    submission.write_text("id,y\n" + "".join(f"{i:04d},{i / 6:.3f}\n" for i in reversed(range(100))))
+    script = (
+        "import sys; from pathlib import Path; from spec import load_task; from runner.grading import grade_submission;"
+        f"t = load_task(Path({str(manifest)!r})); "
+        f"g = grade_submission(t.manifest, t.path, Path({str(submission)!r}), Path('.'), "
+        f"answers=Path({str(answers)!r}));"
+        "print(g.valid, [m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules])"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.stdout.strip() == "True []", completed.stderr
+
+
+def test_upstream_invalid_submission_errors_are_invalid_submissions(tmp_path: Path) -> None:
+    """MLE-bench's graders raise `InvalidSubmissionError`, a plain Exception subclass, for a bad submission."""
+    import shutil
+
+    root = tmp_path / "task"
+    shutil.copytree(CURATED / "penguins-species", root / "penguins-species")
+    (root / "penguins-species" / "metric.py").write_text(
+        "class InvalidSubmissionError(Exception):\n    pass\n\n\n"
+        "def score(submission, answers):\n"
+        "    if (submission['species'] == 'bad').any():\n"
+        "        raise InvalidSubmissionError('species must not be bad')\n"
+        "    if (submission['species'] == 'crash').any():\n"
+        "        raise KeyError('crash')\n"
+        "    return 1.0\n",
+        encoding="utf-8",
+    )
+    manifest = root / "penguins-species.yaml"
+    text = MANIFEST.read_text(encoding="utf-8").replace(
+        "metric: {name: accuracy, higher_is_better: true}",
+        "metric: {script: penguins-species/metric.py, higher_is_better: true}",
+    )
+    manifest.write_text(text, encoding="utf-8")
+    loaded = load_task(manifest)
+    assert loaded.manifest is not None, loaded.problems
+    answers = _write(tmp_path / "answers.csv", pd.DataFrame({"id": ["a", "b"], "species": ["x", "y"]}))
+    good = _write(tmp_path / "good.csv", pd.DataFrame({"id": ["b", "a"], "species": ["y", "x"]}))
+    graded = grade_submission(loaded.manifest, manifest, good, tmp_path, answers=answers)
+    assert graded.valid and graded.score == 1.0
+    bad = _write(tmp_path / "bad.csv", pd.DataFrame({"id": ["b", "a"], "species": ["bad", "x"]}))
+    rejected = grade_submission(loaded.manifest, manifest, bad, tmp_path, answers=answers)
+    assert not rejected.valid and rejected.reason == "species must not be bad"
+    crash = _write(tmp_path / "crash.csv", pd.DataFrame({"id": ["b", "a"], "species": ["crash", "x"]}))
+    with pytest.raises(GradingError, match="crashed: KeyError"):
+        grade_submission(loaded.manifest, manifest, crash, tmp_path, answers=answers)
+
+
+def test_grade_command_with_answers(tmp_path: Path) -> None:
+    answers = _write(tmp_path / "my-answers.csv", pd.DataFrame({"id": ["1", "2", "3", "4"], "species": list("abab")}))
+    submission = _write(
+        tmp_path / "submission.csv", pd.DataFrame({"id": ["4", "3", "2", "1"], "species": list("bbba")})
+    )
+    command = [sys.executable, "-m", "runner", "grade", "--task", str(MANIFEST), str(submission)]
+    scored = subprocess.run([*command, "--answers", str(answers)], capture_output=True, text=True, timeout=120)
+    assert scored.returncode == 0, scored.stderr
+    assert float(scored.stdout) == 0.75
+    missing = subprocess.run([*command, "--answers", str(tmp_path / "nope.csv")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "--answers" in missing.stderr
+
+
+def test_json_lines_answers_reach_an_entry_point_metric_as_records(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "task"
+    shutil.copytree(CURATED / "penguins-species", root / "penguins-species")
+    (root / "penguins-species" / "metric.py").write_text(
+        "def score(submission, answers):\n"
+        "    truth = {record['id']: record['species'] for record in answers}\n"
+        "    return sum(truth[i] == s for i, s in zip(submission['id'], submission['species'])) / len(truth)\n",
+        encoding="utf-8",
+    )
+    manifest = root / "penguins-species.yaml"
+    text = MANIFEST.read_text(encoding="utf-8").replace(
+        "metric: {name: accuracy, higher_is_better: true}",
+        "metric: {script: penguins-species/metric.py, higher_is_better: true}\nanswers: answers.jsonl",
+    )
+    manifest.write_text(text, encoding="utf-8")
+    loaded = load_task(manifest)
+    assert loaded.manifest is not None, loaded.problems
+    (tmp_path / "answers.jsonl").write_text('{"id": "a", "species": "x"}\n{"id": "b", "species": "y"}\n')
+    submission = _write(tmp_path / "submission.csv", pd.DataFrame({"id": ["a", "b"], "species": ["x", "x"]}))
+    graded = grade_submission(loaded.manifest, manifest, submission, tmp_path)
+    assert graded.valid and graded.score == 0.5
+
+
+def test_ids_sharing_a_prefix_align_and_duplicates_fall_back_to_the_worded_reason(tmp_path: Path) -> None:
+    task, manifest = _task_with(tmp_path, "rmse", "y", higher_is_better=False)
+    ids = [f"2015-01-{i:02d} 10:{i:02d}" if i % 2 else f"2015-01-{i:02d}" for i in range(60)]  # widths vary
+    answers = _write(tmp_path / "answers.csv", pd.DataFrame({"id": ids, "y": np.arange(60.0)}))
+    shuffled = pd.DataFrame({"id": ids, "y": np.arange(60.0) + 1}).sample(frac=1.0, random_state=3)
+    graded = grade_submission(task, manifest, _write(tmp_path / "s.csv", shuffled), tmp_path, answers=answers)
+    assert graded.valid and graded.score == 1.0
+    twice = shuffled.assign(id=[shuffled["id"].iloc[1], *shuffled["id"].iloc[1:]])
+    rejected = grade_submission(task, manifest, _write(tmp_path / "d.csv", twice), tmp_path, answers=answers)
+    assert not rejected.valid and "1 id(s) appear more than once" in (rejected.reason or "")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_long_and_ragged_ids_align_as_the_reference_path_does(tmp_path: Path, seed: int) -> None:
+    """Ids that need several packed 64-bit words (uuids), of ragged widths, non-ASCII: the same score."""
+    import uuid
+
+    from runner.grading import score_frames
+    from runner.grading._grade import read_answers
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    ids = [
+        str(uuid.UUID(int=int(v))) + ("é" * int(k))
+        for v, k in zip(rng.integers(0, 2**62, n), rng.integers(0, 3, n), strict=True)
+    ]
+    task, manifest = _task_with(tmp_path, "mae", "y", higher_is_better=False)
+    answers = _write(tmp_path / "answers.csv", pd.DataFrame({"id": ids, "y": rng.normal(size=n)}))
+    submission = _write(
+        tmp_path / "submission.csv",
+        pd.DataFrame({"id": ids, "y": rng.normal(size=n)}).sample(frac=1.0, random_state=seed),
+    )
+    fast = grade_submission(task, manifest, submission, tmp_path, answers=answers)
+    reference = score_frames(
+        task, manifest, pd.read_csv(submission, dtype={"id": str}), read_answers(tmp_path, "id", answers)
+    )
+    assert fast.valid and fast.score == reference

@@ -1,16 +1,16 @@
-"""`runner import mlebench|mlgym`: fixture checkouts in the upstream layouts, built here from scratch."""
+"""`runner import mlebench`: fixture checkouts in the upstream layout, built here from scratch (MLGym: see
+test_mlgym_import.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from runner.importers import import_mlebench, import_mlgym, slugify
-from spec import CompetitionTask, ResearchTask, load_task
+from runner.importers import import_mlebench, leaderboard_lower_is_better, served_modality, slugify
+from spec import CompetitionTask, load_task
 from validators import validate_paths
 
 LFS_OID = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
@@ -21,77 +21,50 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _competition(root: Path, cid: str, *, grader: str = "accuracy", awards: bool = True, extra: str = "") -> Path:
+def _competition(
+    root: Path, cid: str, *, grader: str = "accuracy", awards: bool = True, extra: str = "", answers: str = "test.csv"
+) -> Path:
     folder = root / "mlebench" / "competitions" / cid
     _write(
         folder / "config.yaml",
         f"id: {cid}\nname: Competition {cid}\ncompetition_type: simple\nawards_medals: {str(awards).lower()}\n"
         f"prizes: null\ndescription: mlebench/competitions/{cid}/description.md\n"
-        f"dataset:\n  answers: {cid}/prepared/private/test.csv\n"
+        f"dataset:\n  answers: {cid}/prepared/private/{answers}\n"
         f"  sample_submission: {cid}/prepared/public/sample_submission.csv\n"
         f"grader:\n  name: {grader}\n  grade_fn: mlebench.competitions.{cid}.grade:grade\n"
         f"preparer: mlebench.competitions.{cid}.prepare:prepare\n{extra}",
     )
-    _write(folder / "description.md", f"# {cid}\n\nPredict the label of each image row.\n")
+    _write(folder / "description.md", f"# {cid}\n\nPredict the label of each row; see https://x.org/a.jpg.\n")
+    _write(folder / "description_obfuscated.md", "# A competition\n\nPredict the label of each row.\n")
     _write(folder / "checksums.yaml", "public: {}\n")
+    _write(folder / "prepare.py", "def prepare(raw, public, private):\n    (raw / 'train.csv').read_text()\n")
+    _write(folder / "grade.py", "def grade(submission, answers):\n    return 1.0\n")
+    _write(root / "mlebench" / "__init__.py", "")
     return folder
 
 
 def build_mlebench(root: Path) -> Path:
-    """Three competitions: one with a real ranked leaderboard, one with an LFS pointer, one broken config."""
-    good = _competition(root, "alpha-comp", grader="rmse")
+    """Competitions: one known to the grader table (spaceship-titanic) with an unscored leaderboard row, one with a
+    rank-ordered leaderboard, one with an LFS pointer and a grader name that settles the direction, one whose
+    direction nothing tells, a broken config, a dangling description; and the splits."""
+    known = _competition(root, "spaceship-titanic")
+    _write(known / "leaderboard.csv", "teamId,score\n1,0.82\n2,0.80\n3,\n")
+    images = _competition(root, "alpha-comp", grader="custom-error", answers="answers.jsonl")
+    _write(images / "prepare.py", "def prepare(raw, public, private):\n    for p in raw.glob('*.png'):\n        pass\n")
     _write(
-        good / "leaderboard.csv",
+        images / "leaderboard.csv",
         "rank,teamId,score,submissionDate\n1,11,0.10,2020-01-01\n2,12,0.20,2020-01-02\n3,13,0.35,2020-01-03\n",
     )
     _write(root / "alpha-comp" / "prepared" / "public" / "sample_submission.csv", "PassengerId,Transported\n1,False\n")
-    lfs = _competition(root, "beta_comp", grader="some-custom-grader", awards=False)
+    lfs = _competition(root, "BetaComp", grader="log-loss", awards=False)
     _write(lfs / "leaderboard.csv", f"version https://git-lfs.github.com/spec/v1\noid sha256:{LFS_OID}\nsize 1234\n")
+    _competition(root, "epsilon-comp", grader="some-custom-grader")
     broken = root / "mlebench" / "competitions" / "gamma-comp"
     _write(broken / "config.yaml", "id: gamma-comp\nname: Gamma\n")  # no grader, no preparer
     dangling = _competition(root, "delta-comp")
     (dangling / "description.md").unlink()
-    return root
-
-
-def _mlgym_task(root: Path, name: str, text: str) -> None:
-    _write(root / "configs" / "tasks" / f"{name}.yaml", text)
-
-
-def build_mlgym(root: Path) -> Path:
-    """Tasks: a good one, one with a dangling dataset config, a duplicate id, one unknown to the mapping."""
-    _write(
-        root / "configs" / "datasets" / "titanic.yaml",
-        "name: titanic\ndata_path: data/titanic/data\ndescription: Passengers\nis_local: true\n",
-    )
-    for name in ("train.csv", "test.csv", "evaluate.py"):
-        _write(root / "data" / "titanic" / name, "x\n")
-    _write(root / "data" / "titanic" / "sample_submission.csv", "PassengerId,Survived\n1,0\n")
-    titanic = (
-        "id: titanicSurvival\nname: Titanic Survival Prediction\ndescription: |-\n  Predict who survived.\n"
-        "  Write submission.csv.\ntask_entrypoint: CSVSubmissionTasks\ntraining_timeout: 3600\n"
-        "use_generic_conda: true\nstarter_code:\n  - data/titanic/train.csv\n  - data/titanic/test.csv\n"
-        "  - data/titanic/evaluate.py\ndataset_configs:\n  - datasets/titanic.yaml\nbaseline_scores:\n"
-        "  - Accuracy: 0.76555\nevaluation_paths:\n  - evaluate.py\n"
-        "sample_submission: data/titanic/sample_submission.csv\nevaluation_read_only: true\n"
-    )
-    _mlgym_task(root, "titanic", titanic)
-    _mlgym_task(root, "titanic_copy", titanic.replace("Titanic Survival Prediction", "Copy"))
-    _mlgym_task(
-        root,
-        "dangling",
-        "id: danglingTask\nname: Dangling\ndescription: x\ntask_entrypoint: CSVSubmissionTasks\n"
-        "dataset_configs:\n  - datasets/nowhere.yaml\n",
-    )
-    _write(root / "data" / "custom" / "baseline.py", "print(1)\n")
-    _mlgym_task(
-        root,
-        "custom",
-        "id: customLossTask\nname: Custom loss task\ndescription: Minimise the loss.\n"
-        "task_entrypoint: LMSubmissionTasks\ntraining_timeout: 1800\nstarter_code:\n  - data/custom/baseline.py\n"
-        "  - data/custom/missing.py\nbaseline_paths:\n  - baseline.py\nbaseline_scores:\n  - val_loss: 3.5\n"
-        "evaluation_paths:\n  - evaluate.py\n",
-    )
+    _write(root / "experiments" / "splits" / "low.txt", "spaceship-titanic\nalpha-comp\n")
+    _write(root / "experiments" / "splits" / "high.txt", "BetaComp\n")
     return root
 
 
@@ -102,45 +75,91 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_slugify() -> None:
     assert slugify("titanicSurvival") == "titanic-survival"
     assert slugify("3SATHeuristic") == "3-sat-heuristic"
-    assert slugify("beta_comp") == "beta-comp"
+    assert slugify("BetaComp") == "beta-comp"
 
 
 def test_mlebench_import(tmp_path: Path) -> None:
     checkout, out = build_mlebench(tmp_path / "mle-bench"), tmp_path / "out"
     report = import_mlebench(checkout, out)
-    assert sorted(task.id for task in report.tasks) == ["alpha-comp", "beta-comp"]
+    assert sorted(task.id for task in report.tasks) == ["alpha-comp", "beta-comp", "spaceship-titanic"]
     errors = {issue.upstream: issue.message for issue in report.errors}
     assert "lacks grader, preparer" in errors["mlebench/competitions/gamma-comp"]
     assert "does not exist" in errors["mlebench/competitions/delta-comp"]
+    assert "direction of grader 'some-custom-grader' unknown" in errors["mlebench/competitions/epsilon-comp"]
+    assert report.skipped == [f"mlebench/competitions/{name}" for name in ("delta-comp", "epsilon-comp", "gamma-comp")]
+
+    known = load_task(out / "spaceship-titanic.yaml").manifest
+    assert isinstance(known, CompetitionTask)
+    assert known.metric.model_dump()["entrypoint"] == "mlebench.competitions.spaceship-titanic.grade:grade"
+    assert (
+        known.metric.model_dump()["import_path"] == known.prepare.model_dump()["import_path"] == str(checkout.resolve())
+    )
+    assert known.extensions["x-mlebench"]["code"] == "checkout"
+    assert known.metric.higher_is_better is True and known.tags.problem == "binary"
+    assert known.submission.id_column == "PassengerId" and known.submission.columns == ["Transported"]
+    assert known.answers == "test.csv"
+    assert known.tags.modality == "tabular"  # the `.jpg` link in the description is prose, not data
+    assert {"split:low", "split:lite"} <= set(known.tags.keywords)
+    assert known.sources[0].model_dump() == {"name": "raw", "kaggle": "spaceship-titanic"}
+    # MLE-bench counts the unscored row as a team: the leaderboard is kept as it is
+    assert (out / "spaceship-titanic" / "leaderboard.csv").read_bytes() == (
+        checkout / "mlebench/competitions/spaceship-titanic/leaderboard.csv"
+    ).read_bytes()
+    assert sorted(path.name for path in (out / "spaceship-titanic").iterdir()) == [
+        "checksums.yaml", "description.md", "description_obfuscated.md", "leaderboard.csv",
+    ]  # fmt: skip
+    assert known.description == "spaceship-titanic/description.md"
 
     alpha = load_task(out / "alpha-comp.yaml").manifest
     assert isinstance(alpha, CompetitionTask)
     assert alpha.version == "1.0.0" and alpha.title == "Competition alpha-comp"
-    assert alpha.sources[0].model_dump() == {"name": "raw", "kaggle": "alpha-comp"}
-    assert alpha.metric.model_dump()["entrypoint"] == "mlebench.competitions.alpha_comp.grade:grade"
-    assert alpha.metric.model_dump()["x-upstream-entrypoint"] == "mlebench.competitions.alpha-comp.grade:grade"
-    assert alpha.metric.higher_is_better is False  # rank 1 has the lowest score
+    assert alpha.metric.higher_is_better is False  # not in the table: MLE-bench's reading of the leaderboard
     assert alpha.submission.id_column == "PassengerId" and alpha.submission.columns == ["Transported"]
+    assert alpha.answers == "answers.jsonl" and alpha.tags.modality == "image"
     assert alpha.leaderboard is not None and alpha.leaderboard.provenance == "kaggle"
-    assert (out / "alpha-comp" / "leaderboard.csv").read_bytes() == (
-        checkout / "mlebench/competitions/alpha-comp/leaderboard.csv"
-    ).read_bytes()
     assert alpha.provenance.origin == "imported" and alpha.provenance.by == "runner import mlebench"
     assert alpha.provenance.upstream == "openai/mle-bench:mlebench/competitions/alpha-comp"
     assert "Kaggle" in alpha.license
-    assert sorted(path.name for path in (out / "alpha-comp").iterdir()) == ["description.md", "leaderboard.csv"]
 
     beta = load_task(out / "beta-comp.yaml").manifest
     assert isinstance(beta, CompetitionTask)
     assert beta.leaderboard is None and beta.awards_medals is False
     assert beta.extensions["x-leaderboard-lfs"] == {"oid": LFS_OID, "size": 1234}
-    assert beta.metric.higher_is_better is True  # unknown grader: default with a warning
-    assert beta.submission.id_column == "id"
-    warnings = " ".join(issue.message for issue in report.warnings if issue.upstream.endswith("beta_comp"))
-    assert "Git LFS pointer" in warnings and "unknown" in warnings and "normalised" in warnings
+    assert beta.metric.higher_is_better is False  # from the grader's name, reported as a guess
+    assert beta.sources[0].model_dump() == {"name": "raw", "kaggle": "BetaComp"}
+    assert "split:high" in beta.tags.keywords and "split:lite" not in beta.tags.keywords
+    warnings = " ".join(issue.message for issue in report.warnings if issue.upstream.endswith("BetaComp"))
+    assert "Git LFS pointer" in warnings and "grader's name" in warnings and "id_column 'id'" in warnings
 
     validation = validate_paths([out])
     assert validation.ok, [problem for task in validation.tasks for problem in task.problems]
+
+
+def test_mlebench_import_installed_and_obfuscated(tmp_path: Path) -> None:
+    checkout, out = build_mlebench(tmp_path / "mle-bench"), tmp_path / "out"
+    import_mlebench(checkout, out, installed=True, obfuscated=True)
+    task = load_task(out / "spaceship-titanic.yaml").manifest
+    assert isinstance(task, CompetitionTask)
+    assert (
+        task.metric.model_dump()["import_path"] is None
+        and task.extensions["x-mlebench"]["code"] == "installed mlebench package"
+    )
+    assert task.description == "spaceship-titanic/description_obfuscated.md"
+    assert (out / "spaceship-titanic" / "description.md").is_file()  # both kept
+
+
+def test_mlebench_leaderboard_direction_is_read_as_mlebench_reads_it() -> None:
+    assert leaderboard_lower_is_better([0.1, 0.2, 0.3]) is True
+    assert leaderboard_lower_is_better([0.9, 0.5, 0.1]) is False
+    assert leaderboard_lower_is_better([0.1, 0.2, None]) is False  # a trailing unscored row: MLE-bench's comparison
+    assert leaderboard_lower_is_better([0.5, 0.5]) is None and leaderboard_lower_is_better([0.5]) is None
+
+
+def test_mlebench_modality_from_served_files() -> None:
+    assert served_modality("shutil.copy(raw / f'{i}.jpg', public)") == "image"
+    assert served_modality("wav = raw / 'clip.WAV'") == "audio"
+    assert served_modality("videos = sorted(raw.glob('*.mp4')); frames = raw / 'x.png'") == "video"
+    assert served_modality("pd.read_csv(raw / 'train.csv'); json.load(open('meta.json'))") is None
 
 
 def test_mlebench_reimport_is_idempotent_and_bumps_on_change(tmp_path: Path) -> None:
@@ -154,54 +173,13 @@ def test_mlebench_reimport_is_idempotent_and_bumps_on_change(tmp_path: Path) -> 
     description.write_text(description.read_text() + "\nNew rules.\n")
     changed = import_mlebench(checkout, out)
     statuses = {task.id: (task.status, task.version) for task in changed.tasks}
-    assert statuses == {"alpha-comp": ("updated", "1.0.1"), "beta-comp": ("unchanged", "1.0.0")}
+    assert statuses == {
+        "alpha-comp": ("updated", "1.0.1"),
+        "beta-comp": ("unchanged", "1.0.0"),
+        "spaceship-titanic": ("unchanged", "1.0.0"),
+    }
     assert b"New rules." in (out / "alpha-comp" / "description.md").read_bytes()
     assert (out / "beta-comp.yaml").read_bytes() == before["beta-comp.yaml"]
-
-
-def test_mlgym_import(tmp_path: Path) -> None:
-    checkout, out = build_mlgym(tmp_path / "MLGym"), tmp_path / "out"
-    report = import_mlgym(checkout, out)
-    assert sorted(task.id for task in report.tasks) == ["custom-loss-task", "titanic-survival"]
-    errors = {issue.upstream: issue.message for issue in report.errors}
-    assert "nowhere.yaml" in errors["configs/tasks/dangling.yaml"]
-    assert "also used by configs/tasks/titanic.yaml" in errors["configs/tasks/titanic_copy.yaml"]
-
-    titanic = load_task(out / "titanic-survival.yaml").manifest
-    assert isinstance(titanic, ResearchTask)
-    assert titanic.metric.model_dump()["name"] == "accuracy" and titanic.metric.higher_is_better
-    assert titanic.baselines["reference"].score == pytest.approx(0.76555)
-    assert titanic.resources.time_limit == "1h" and titanic.training_timeout == "1h"
-    assert titanic.evaluation is None and titanic.artefact is None  # the evaluator stays upstream
-    assert titanic.starter_code is None and titanic.protected == []
-    files = titanic.extensions["x-upstream-files"]
-    assert files["starter_code"] == ["data/titanic/train.csv", "data/titanic/test.csv", "data/titanic/evaluate.py"]
-    assert files["protected"] == ["evaluate.py"] and files["dataset_configs"] == ["configs/datasets/titanic.yaml"]
-    assert titanic.sources[0].model_dump()["dataset"] == "mlgym:data/titanic/data"
-    assert titanic.submission is not None and titanic.submission.id_column == "PassengerId"
-    assert (out / "titanic-survival" / "description.md").read_text().startswith("Predict who survived.")
-    assert titanic.provenance.upstream == "facebookresearch/MLGym:configs/tasks/titanic.yaml"
-
-    custom = load_task(out / "custom-loss-task.yaml").manifest
-    assert isinstance(custom, ResearchTask)
-    assert custom.metric.higher_is_better is False  # fallback word rule: "loss"
-    assert custom.metric.model_dump()["entrypoint"] == "mlgym.environment.tasks:LMSubmissionTasks"
-    assert custom.resources.time_limit == "30m" and custom.training_timeout == "30m"
-    assert custom.baselines["reference"].score == 3.5
-    assert custom.extensions["x-upstream-files"]["missing"] == ["data/custom/missing.py", "evaluate.py"]
-    custom_warnings = " ".join(i.message for i in report.warnings if i.upstream == "configs/tasks/custom.yaml")
-    assert "not in MLGYM_TASKS" in custom_warnings and "missing.py" in custom_warnings
-
-    validation = validate_paths([out])
-    assert validation.ok, [problem for task in validation.tasks for problem in task.problems]
-
-    before = _snapshot(out)
-    assert {task.status for task in import_mlgym(checkout, out).tasks} == {"unchanged"}
-    assert _snapshot(out) == before
-    config = checkout / "configs/tasks/custom.yaml"
-    config.write_text(config.read_text().replace("3.5", "3.25"))
-    bumped = {task.id: task.version for task in import_mlgym(checkout, out).tasks}
-    assert bumped == {"custom-loss-task": "1.0.1", "titanic-survival": "1.0.0"}
 
 
 def _runner(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -223,24 +201,43 @@ def test_cli_import_and_exec_fails_on_kaggle(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = tmp_path / "tasks" / "imported" / "mlebench"
     assert (out / "alpha-comp.yaml").is_file()
-    assert "gamma-comp" in done.stdout and "2 skipped" in done.stdout
+    assert "gamma-comp" in done.stdout and "3 skipped" in done.stdout  # competitions, not errors
 
     trial = _runner(
         "exec", str(out / "alpha-comp.yaml"), "--agent", "sample", "--backend", "local",
         "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path,
     )  # fmt: skip
     assert trial.returncode in (1, 2), trial.stdout + trial.stderr
-    assert "Kaggle credentials" in trial.stdout + trial.stderr
+    assert "Kaggle API credentials" in trial.stdout + trial.stderr and "--raw" in trial.stdout + trial.stderr
 
 
-def test_cli_import_mlgym_and_failures(tmp_path: Path) -> None:
-    checkout = build_mlgym(tmp_path / "MLGym")
-    done = _runner("import", "mlgym", str(checkout), "--out", str(tmp_path / "gym"), cwd=tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "gym" / "titanic-survival.yaml").is_file()
-    not_a_checkout = _runner("import", "mlgym", str(tmp_path / "gym"), cwd=tmp_path)
-    assert not_a_checkout.returncode == 2
-    only_broken = tmp_path / "broken"
-    _mlgym_task(only_broken, "x", "id: x\nname: X\n")
-    nothing = _runner("import", "mlgym", str(only_broken), "--out", str(tmp_path / "none"), cwd=tmp_path)
-    assert nothing.returncode == 1 and "nothing could be imported" in nothing.stderr
+def test_cli_suites_select_the_imported_splits(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from runner.cli import app
+
+    tasks = tmp_path / "tasks"
+    import_mlebench(build_mlebench(tmp_path / "mle-bench"), tasks / "imported" / "mlebench")
+
+    def listed(*selection: str) -> list[str]:
+        done = CliRunner().invoke(app, ["list", "--tasks-dir", str(tasks), "--format", "json", *selection])
+        assert done.exit_code == 0, done.output
+        return sorted(row["id"] for row in json.loads(done.stdout))
+
+    assert listed("--suite", "mlebench-lite") == ["alpha-comp", "spaceship-titanic"]
+    assert listed("--suite", "mlebench-low") == listed("--tag", "split=lite") == ["alpha-comp", "spaceship-titanic"]
+    assert listed("--suite", "mlebench-high") == ["beta-comp"]
+    assert listed("--suite", "mlebench") == ["alpha-comp", "beta-comp", "spaceship-titanic"]
+    assert listed("--suite", "mlebench-lite", "--tag", "modality=image") == ["alpha-comp"]
+    unknown = CliRunner().invoke(app, ["list", "--tasks-dir", str(tasks), "--suite", "nonsense"])
+    assert unknown.exit_code == 2 and "no such suite" in unknown.output
+
+    empty = CliRunner().invoke(app, ["exec", "--suite", "mlebench-medium", "--tasks-dir", str(tasks)])
+    assert empty.exit_code == 2 and "no task in" in empty.output and "split=medium" in empty.output
+    nothing = CliRunner().invoke(app, ["exec", "--agent", "sample"])
+    assert nothing.exit_code == 2 and "--suite" in nothing.output
+    selected = _runner(
+        "exec", "--suite", "mlebench-high", "--tasks-dir", str(tasks), "--agent", "sample", "--backend", "local",
+        "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path,
+    )  # fmt: skip
+    assert "cannot prepare beta-comp" in selected.stdout + selected.stderr  # selected, then needs Kaggle data

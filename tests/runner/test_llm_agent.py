@@ -133,13 +133,14 @@ def test_tree_search_drafts_debugs_improves_and_submits_the_best(tmp_path: Path,
             assert KEY.encode() not in path.read_bytes(), path
 
 
-def test_server_killed_mid_trial_is_an_agent_error(tmp_path: Path, key: None) -> None:
+def test_server_killed_mid_trial_is_an_infra_error(tmp_path: Path, key: None) -> None:
+    """The model going away is not the agent's loss: infra_error (retried, re-run on resume), usage kept."""
     server = ScriptedServer([reply("Draft.", constant("Adelie")), DIE])
     try:
         result, folder = _trial(tmp_path, server, "drafts=2", "improve=0")
     finally:
         server.server.server_close()
-    assert result.status == "agent_error"
+    assert result.status == "infra_error"
     assert "not reachable" in (result.reason or "") and server.base_url in (result.reason or "")
     assert result.usage.calls == 1
     assert (folder / "logs" / "tree" / "node-000" / "node.json").is_file()

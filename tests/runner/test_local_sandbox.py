@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from runner.sandboxes import SandboxSpec, get_backend
+from runner.sandboxes import CappedOutput, SandboxSpec, copy_handed_in, get_backend, mount_quota
 from runner.sandboxes._local import LocalSandbox
+from runner.sandboxes._quota import image_of
 from tests.conftest import require, require_bwrap
 
 
@@ -134,3 +136,39 @@ def test_reaping_leaves_live_sandboxes_and_removes_dead_runners_cgroups(sandbox:
     finally:
         if dead.exists():
             dead.rmdir()
+
+
+def test_capped_output_keeps_head_and_tail_and_counts_the_rest() -> None:
+    capped = CappedOutput(head=4, tail=3)
+    for chunk in (b"ab", b"cdefgh", b"ijkl"):
+        capped.feed(chunk)
+    assert (bytes(capped.head), bytes(capped.tail), capped.omitted) == (b"abcd", b"jkl", 5)
+    assert capped.text().startswith("abcd\n[benchsmith: 5 bytes of output left out") and capped.text().endswith("jkl")
+
+
+def test_a_copy_of_a_sparse_file_stays_sparse(tmp_path: Path) -> None:
+    sparse = tmp_path / "sparse"
+    with sparse.open("wb") as handle:
+        handle.truncate(64 * 1024**2)
+        handle.seek(32 * 1024**2)
+        handle.write(b"data")
+    copy_handed_in(sparse, tmp_path / "copy", 64 * 1024**2)
+    copied = (tmp_path / "copy").stat()
+    assert copied.st_size == 64 * 1024**2 and copied.st_blocks * 512 < 1024**2
+    with (tmp_path / "copy").open("rb") as handle:
+        handle.seek(32 * 1024**2)
+        assert handle.read(4) == b"data"
+
+
+def test_a_dead_runners_quota_mount_is_released_and_its_files_kept(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("quota mounts need root (CI runs as root)")
+    workspace = tmp_path / "workspace"
+    assert mount_quota(workspace, 20 * 1024**2) and os.path.ismount(workspace)
+    (workspace / "code").mkdir()
+    (workspace / "code" / "train.py").write_text("print(1)\n")
+    assert get_backend("local").reap() == 0 or os.path.ismount(workspace)  # its owner, this process, is alive
+    workspace.with_name("workspace.quota.owner").write_text("999999999")  # as if a killed runner had mounted it
+    assert get_backend("local").reap() >= 1
+    assert not os.path.ismount(workspace) and (workspace / "code" / "train.py").read_text() == "print(1)\n"
+    assert not image_of(workspace).exists()

@@ -23,6 +23,7 @@ from runner.results import (
     TrialDetails,
     TrialResult,
     TrialStatus,
+    iter_results,
     write_result,
 )
 from tests.conftest import REPO, require
@@ -178,11 +179,11 @@ def test_csv_files_and_parquet_round_trip(runs: Path, tmp_path: Path) -> None:
 def test_malformed_result_is_skipped_with_a_warning(runs: Path, tmp_path: Path) -> None:
     copy = tmp_path / "runs"
     shutil.copytree(runs, copy)
-    bad = copy / "broken" / "result.json"
-    bad.parent.mkdir()
+    bad = copy / "broken@000000000000" / "sample" / "seed-0" / "result.json"
+    bad.parent.mkdir(parents=True)
     bad.write_text('{"trial_id": "half a record", ', encoding="utf-8")
-    wrong = copy / "wrong" / "result.json"
-    wrong.parent.mkdir()
+    wrong = copy / "wrong@000000000000" / "sample" / "seed-0" / "result.json"
+    wrong.parent.mkdir(parents=True)
     wrong.write_text(json.dumps({"schema_version": 1, "task_id": 3}), encoding="utf-8")
     result = run("report", str(copy), "--format", "json", "--rounds", "20")
     assert result.returncode == 0, result.stderr
@@ -191,12 +192,60 @@ def test_malformed_result_is_skipped_with_a_warning(runs: Path, tmp_path: Path) 
     assert json.loads(result.stdout)["summary"]["trials"] == 24
 
 
+def test_only_the_runners_own_records_are_read(runs: Path, tmp_path: Path) -> None:
+    """Result-shaped files anywhere else (agents' workspaces, stray folders, links) are never read; a real record
+    moved into another trial's folder, or edited to claim another identity, is skipped with a warning."""
+    copy = tmp_path / "runs"
+    shutil.copytree(runs, copy)
+    recorded = load_trials(copy).frame
+    real = [folder for folder in sorted(copy.glob("*/*/seed-*")) if (folder / "result.json").is_file()]
+    victim = real[0]
+    forged = _result("command", "penguins-species", 0).model_copy(update={"medal": "gold", "score": 1.0})
+    planted = forged.model_dump_json()
+    for place in (
+        victim / "workspace" / "code" / "result.json",
+        victim / "workspace" / "submission" / "result.json",
+        victim / "workspace" / "code" / forged.trial_id / "result.json",  # the real layout, inside a workspace
+        copy / "result.json",
+        copy / "loose" / "result.json",
+        copy / "a@b" / "result.json",
+        copy / "a@b" / "c" / "result.json",
+        copy / "a@b" / "c" / "d" / "result.json",  # not a seed folder
+        copy / "a@b" / "c" / "seed-0" / "deeper" / "result.json",
+    ):
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_text(planted, encoding="utf-8")
+    # A trial folder reached through a link, and a result.json that is a link, are never followed.
+    (copy / "linked@000000000000").symlink_to(victim.parent.parent)
+    fake = copy / "fake@000000000000" / "sample" / "seed-0"
+    fake.mkdir(parents=True)
+    (fake / "result.json").symlink_to(victim / "result.json")
+    # A real record copied into another trial's folder, and one edited to name the folder it sits in.
+    moved = copy / "moved@000000000000" / "sample" / "seed-3"
+    moved.mkdir(parents=True)
+    shutil.copyfile(victim / "result.json", moved / "result.json")
+    edited = copy / "edited@000000000000" / "sample" / "seed-0"
+    edited.mkdir(parents=True)
+    edited_record = forged.model_copy(update={"trial_id": "edited@000000000000/sample/seed-0"})
+    (edited / "result.json").write_text(edited_record.model_dump_json(), encoding="utf-8")
+
+    loaded = load_trials(copy)
+    assert sorted(loaded.frame["trial_id"]) == sorted(recorded["trial_id"])
+    assert loaded.frame.equals(recorded)
+    assert sorted(loaded.skipped) == sorted([edited / "result.json", fake / "result.json", moved / "result.json"])
+    assert [folder for folder, _ in iter_results(copy)] == real
+    result = run("report", str(copy), "--format", "json", "--rounds", "20")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["trials"] == 24
+    assert "not this trial's record" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_missing_or_empty_runs_dir_exits_2(tmp_path: Path) -> None:
     missing = run("report", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     empty = tmp_path / "empty"
-    (empty / "junk").mkdir(parents=True)
-    (empty / "junk" / "result.json").write_text("not json", encoding="utf-8")
+    (empty / "junk@000000000000" / "sample" / "seed-0").mkdir(parents=True)
+    (empty / "junk@000000000000" / "sample" / "seed-0" / "result.json").write_text("not json", encoding="utf-8")
     result = run("report", str(empty))
     assert result.returncode == 2 and "no trial results" in result.stderr
     assert "Traceback" not in result.stderr and "junk" in result.stderr
@@ -305,3 +354,26 @@ def test_html_report_renders_in_chromium(runs: Path, tmp_path: Path, chromium: o
     assert broken == []
     warnings = chromium.execute_script("return document.querySelector('#warnings').textContent")
     assert "penguins-species@aaaaaaaaaaaa" in warnings
+
+
+def test_text_report_is_plain_text_off_a_terminal_and_rich_tables_on_one(runs: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from runner.reports import render_text
+
+    built = build_report(load_trials(runs).frame, rounds=10)
+    plain, rich = io.StringIO(), io.StringIO()
+    render_text(built, Console(file=plain, width=200))
+    render_text(built, Console(file=rich, width=200, force_terminal=True, color_system=None))
+    for text in (plain.getvalue(), rich.getvalue()):
+        for shown in ("Elo 95% CI", "wins-ties-losses", "Per task", *AGENTS.values()):
+            assert shown in text, shown
+    assert "│" in rich.getvalue() and "│" not in plain.getvalue()
+    agents = plain.getvalue().split("\nAgents\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert agents[0].split()[:2] == ["agent", "trials"] and set(agents[1]) == {"-", " "}
+    # numbers are right-aligned under their header: each row's `trials` ends where the header's does
+    end = agents[0].index("trials") + len("trials")
+    assert len(agents) == 2 + len(AGENTS)
+    assert all(row[end - 1].isdigit() and row[end] == " " for row in agents[2:])

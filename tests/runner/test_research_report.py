@@ -65,6 +65,9 @@ def test_text_report_shows_aup_columns_for_research_results(runs: Path) -> None:
     done = _runner("report", str(runs), "--rounds", "50")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    for header in ("AUP mlgym", "AUP fixed", "mlgym floor"):
+    for header in ("AUP mlgym", "AUP fixed", "mlgym floor", "mlgym best of runs"):
         assert header in done.stdout, header
     assert "AUP skipped" not in done.stdout and "not computed" not in done.stdout
+    # the fixed mode is the headline; MLGym's comes with its all-fail floor beside it
+    assert done.stdout.index("AUP fixed") < done.stdout.index("AUP mlgym")
+    assert "(all-fail floor " in done.stdout and "failing is nearly free" in " ".join(done.stdout.split())

@@ -36,7 +36,7 @@ from runner.speedrun import (
 from runner.trials import RunSettings, TrialRequest, run_trial
 from runner.trials._kinds import TrialOptionError, get_kind_runtime
 from runner.trials._speedrun import SpeedrunRuntime
-from spec import SpeedrunTask, load_task
+from spec import HintSelection, SpeedrunTask, load_task
 from tests.conftest import FIXTURES, REPO, replace_in, require_bwrap
 
 RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
@@ -61,11 +61,12 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     yield Chain(manifest, root / "cache", root / "runs")
 
 
-def _trial(chain: Chain, agent: str, *, record: str | None = "r0", hint: int | None = None,
+def _trial(chain: Chain, agent: str, *, record: str | None = "r0", hint: int | str | None = None,
            args: tuple[str, ...] = ()) -> TrialResult:  # fmt: skip
     task = load_task(chain.manifest)
     settings = RunSettings(runs_dir=chain.runs, backend="local", cache_root=chain.cache)
-    return run_trial(TrialRequest(task, agent, args=args, record=record, hint_level=hint), settings)
+    level = None if hint is None else str(hint)
+    return run_trial(TrialRequest(task, agent, args=args, record=record, hint_level=level), settings)
 
 
 def _details(result: TrialResult) -> SpeedrunDetails:
@@ -90,7 +91,12 @@ def test_record_and_hint_options_are_checked(chain: Chain) -> None:
     runtime = get_kind_runtime("speedrun")
     task = load_task(chain.manifest)
     runtime.check(TrialRequest(task, "sample"))
-    runtime.check(TrialRequest(task, "sample", record="r1", hint_level=3))
+    runtime.check(TrialRequest(task, "sample", record="r1", hint_level="3"))
+    runtime.check(TrialRequest(task, "sample", record="r1", hint_level="diff+1+2+3"))
+    with pytest.raises(TrialOptionError, match="expected 0 \\(none\\), levels 1-3 and diff"):
+        runtime.check(TrialRequest(task, "sample", record="r1", hint_level="4"))
+    with pytest.raises(TrialOptionError, match="no upstream hint at level 1"):
+        runtime.check(TrialRequest(task, "sample", record="r1", hint_level="upstream:1"))
     with pytest.raises(TrialOptionError, match="r2 is the last record"):
         runtime.check(TrialRequest(task, "sample", record="r2"))
     with pytest.raises(TrialOptionError, match="no record 'r9'"):
@@ -355,3 +361,109 @@ def test_interleaved_references_time_both_records_in_the_trial(tmp_path: Path) -
         assert all((folder / record / "seed-1").is_dir() for record in ("r0", "r1")), "every seed times both"
     assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
     assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+
+
+def test_hint_selections_are_written_one_way() -> None:
+    assert [HintSelection.parse(text).text for text in ("0", "none", "2", "2+1", "1+2+3", "diff", "1+diff")] == [
+        "0", "0", "2", "1+2", "1+2+3", "diff", "diff+1"
+    ]  # fmt: skip
+    upstream = HintSelection.parse("upstream:1+2")
+    assert upstream.upstream and upstream.levels == (1, 2) and upstream.slug == "upstream-1+2"
+    assert HintSelection.parse("diff").highest == 0 and HintSelection.parse("1+2+3").highest == 3
+    for bad in ("4", "1+1", "upstream:0", "one"):
+        with pytest.raises(ValueError, match="hint selection"):
+            HintSelection.parse(bad)
+
+
+def test_combined_levels_and_the_level_0_diff_reach_the_workspace(chain: Chain) -> None:
+    hints = FIXTURES / "speedrun" / "micro-chain" / "hints" / "r1"
+    combined = _trial(chain, "command", hint="1+2", args=("printf x >> data/val.bin",))
+    assert _details(combined).hints == "1+2" and _details(combined).hint_level == 2
+    assert combined.trial_id.split("/")[1].endswith("-hint-1+2")
+    text = (chain.runs / combined.trial_id / "workspace" / "code" / "HINT.md").read_text()
+    assert text.index("# Hint level 1 (pseudocode)") < text.index("# Hint level 2 (description)")
+    assert (hints / "pseudocode.md").read_text() in text and (hints / "description.md").read_text() in text
+
+    diff = _trial(chain, "command", hint="diff", args=("printf x >> data/val.bin",))
+    text = (chain.runs / diff.trial_id / "workspace" / "code" / "HINT.md").read_text()
+    assert text.startswith("--- r0/train.py\n+++ r1/train.py\n")
+    assert _details(diff).hints == "diff" and _details(diff).hint_level == 0
+
+
+def test_upstream_hints_come_from_the_cache_or_the_network_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import urllib.request
+
+    shutil.copytree(FIXTURES / "speedrun", tmp_path / "speedrun", ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = tmp_path / "speedrun" / "micro-chain.yaml"
+    cached, missing = b"upstream level 1\n", b"upstream level 2\n"
+    refs = {name: hashlib.sha256(data).hexdigest() for name, data in (("one", cached), ("two", missing))}
+    replace_in(
+        manifest,
+        "hints: {pseudocode: micro-chain/hints/r1/pseudocode.md,",
+        "hints: {upstream: {pseudocode: {url: 'https://example.invalid/l1.txt', sha256: " + refs["one"] + "}, "
+        "description: {url: 'https://example.invalid/l2.txt', sha256: " + refs["two"] + "}}, "
+        "pseudocode: micro-chain/hints/r1/pseudocode.md,",
+    )
+    monkeypatch.setenv("BENCHSMITH_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "hints").mkdir(parents=True)
+    (tmp_path / "cache" / "hints" / refs["one"]).write_bytes(cached)
+
+    def offline(*_: object, **__: object) -> object:
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    task = load_task(manifest)
+    runtime = get_kind_runtime("speedrun")
+    runtime.check(TrialRequest(task, "sample", record="r0", hint_level="upstream:1"))
+    with pytest.raises(TrialOptionError, match="upstream hints need the network once; offline, use the task's own"):
+        runtime.check(TrialRequest(task, "sample", record="r0", hint_level="upstream:1+2"))
+
+
+def test_nanogpt_upstream_hints_are_llm_speedrunners_files(tmp_path: Path) -> None:
+    import hashlib
+
+    from tests.conftest import upstream_checkout
+
+    checkout = upstream_checkout("llm-speedrunner", tmp_path)
+    task = load_task(REPO / "tasks" / "speedrun" / "nanogpt-speedrun.yaml").manifest
+    assert isinstance(task, SpeedrunTask)
+    checked = 0
+    for record in task.records[1:]:
+        upstream = record.hints.upstream
+        assert upstream is not None, record.id
+        for level in range(4):
+            url = upstream.at_level(level)
+            assert url is not None, (record.id, level)
+            path = url.url.split("/bfde801f7cef707e85a2d8b64b5ee89d9d5f20b5/", 1)[1]
+            assert hashlib.sha256((checkout / path).read_bytes()).hexdigest() == url.sha256, url.url
+            checked += 1
+    assert checked == 4 * (len(task.records) - 1)
+
+
+def test_report_gives_fsr_per_record_transition_with_a_seed_bootstrap(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from runner.reports import build_report, load_trials
+    from runner.results import Lock, write_result
+
+    fsrs = {("r0", "r1"): [0.2, 0.4, 0.6], ("r1", "r2"): [0.9, 0.9, 0.9]}
+    for (record, following), values in fsrs.items():
+        for seed, value in enumerate(values):
+            trial_id = f"micro-chain@{'d' * 12}/command-record-{record}-hint-1+2/seed-{seed}"
+            details = SpeedrunDetails(record=record, next_record=following, hint_level=2, hints="1+2", fsr=value)
+            write_result(tmp_path / trial_id, TrialResult(
+                trial_id=trial_id, task_id="micro-chain", task_version="1.0.0", task_digest="d" * 64, kind="speedrun",
+                agent="command", agent_label=f"command-record-{record}-hint-1+2", seed=seed, backend="local",
+                status="ok", score=value, higher_is_better=True, started_at=datetime(2026, 1, 1, tzinfo=UTC),
+                duration_s=1.0, details=details, lock=Lock(backend="local", benchsmith="0.1.0"),
+            ))  # fmt: skip
+    report = build_report(load_trials(tmp_path).frame, rounds=200)
+    rows = report.fsr.set_index("transition").to_dict("index")
+    assert set(rows) == {"r0 -> r1", "r1 -> r2"}
+    first, second = rows["r0 -> r1"], rows["r1 -> r2"]
+    assert first["hints"] == "1+2" and first["n"] == 3 and first["mean"] == pytest.approx(0.4)
+    assert 0.2 <= first["ci_lower"] < 0.4 < first["ci_upper"] <= 0.6  # resampled over the three seeds
+    assert second["ci_lower"] == pytest.approx(0.9) and second["ci_upper"] == pytest.approx(0.9)

@@ -137,6 +137,14 @@ def test_execution_layer_catches_visible_answers_and_an_unreproduced_baseline(re
     assert "scored 0.32225" in problems[1][1]
 
 
+def test_execution_layer_warns_about_a_rounded_baseline_score(research: Path, tmp_path: Path) -> None:
+    # the baseline reproduces 0.32225 exactly; 0.3222 is that rounded, which AUP would count as a different score
+    replace_in(research / "diabetes-ridge.yaml", "score: 0.32225, tolerance: 0.001", "score: 0.3222, tolerance: 0.001")
+    problems = _executed(research / "diabetes-ridge.yaml", tmp_path / "cache")
+    assert [code for code, _ in problems] == ["research.baseline-imprecise"], problems
+    assert "0.32225" in problems[0][1] and "full precision" in problems[0][1]
+
+
 def test_execution_layer_reports_a_failing_baseline(research: Path, tmp_path: Path) -> None:
     replace_in(research / "pennies-duel" / "baseline.py", "import os", "import os\nraise SystemExit('broken baseline')")
     problems = _executed(research / "pennies-duel.yaml", tmp_path / "cache")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from runner.grading import (
-    ANSWERS_FILE,
     GradingError,
     InvalidSubmission,
+    answers_file,
     perfect_submission,
     prediction_kind,
     read_answers,
@@ -108,11 +108,12 @@ def _build(task: LoadedTask, context: CheckContext) -> Kit:
         raise KitNotApplicable("timed and evaluated by the speedrun runtime", ("records",))
     if manifest.submission is None:
         raise PreparationError("the task declares no submission format", ("submission",))
-    if not (prepared.private / ANSWERS_FILE).is_file():
-        raise PreparationError(f"preparation wrote no private/{ANSWERS_FILE}", ("prepare",))
+    answers_path = prepared.private / answers_file(manifest)
+    if not answers_path.is_file():
+        raise PreparationError(f"preparation wrote no private/{answers_path.name}", ("prepare",))
     id_column = manifest.submission.id_column
     try:
-        answers = read_answers(prepared.private, id_column)
+        answers = read_answers(prepared.private, id_column, answers_path)
     except GradingError as error:
         raise PreparationError(str(error), ("prepare",)) from None
     prediction = prediction_kind(manifest)

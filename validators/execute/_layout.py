@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from runner.preparation import SAMPLE_FILE, PreparationError
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import kit_for
 
 # File names a description promises, written as `name.ext` in backticks.
 _PROMISED = re.compile(r"`([A-Za-z0-9_.-]+\.(?:csv|parquet|json|jsonl|txt|npy|npz|zip|png|wav|tsv))`")
@@ -22,6 +20,10 @@ _PROMISED = re.compile(r"`([A-Za-z0-9_.-]+\.(?:csv|parquet|json|jsonl|txt|npy|np
     description="Files the description promises exist in public/; the sample submission exists and is valid.",
 )
 def check_layout(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.preparation import SAMPLE_FILE, PreparationError
+
+    from ._kit import kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
         return

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.preparation import TEST_FILE, TRAIN_FILE, PreparationError
 from spec import DeclarativePrepare, LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import Kit, kit_for
+
+if TYPE_CHECKING:
+    from ._kit import Kit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,6 +64,10 @@ def _answers_in(table: pd.DataFrame, kit: Kit) -> int:
     "reproducible by joining test to train, duplicates flagged, time splits ordered.",
 )  # fmt: skip
 def check_leakage(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.preparation import TEST_FILE, TRAIN_FILE, PreparationError
+
+    from ._kit import kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
         return
@@ -130,6 +135,8 @@ def _joined_rows(task: LoadedTask, kit: Kit, train: pd.DataFrame, test: pd.DataF
 
 
 def _time_order(task: LoadedTask, kit: Kit, train: pd.DataFrame) -> Iterator[Problem]:
+    from runner.preparation import TEST_FILE
+
     prepare = kit.manifest.prepare
     if not isinstance(prepare, DeclarativePrepare) or prepare.split.method != "time":
         return

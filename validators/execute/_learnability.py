@@ -6,13 +6,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from runner.baselines import SolutionError, baseline_script, run_solution_script
-from runner.grading import GradingError, grade_submission
-from runner.preparation import PreparationError
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import kit_for
 from ._metric_sanity import trivial_score
 
 
@@ -27,6 +23,12 @@ from ._metric_sanity import trivial_score
     "learnability_max (default 0.98); a declared reference score is reproduced within its tolerance.",
 )  # fmt: skip
 def check_learnability(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.baselines import SolutionError, baseline_script, run_solution_script
+    from runner.grading import GradingError, grade_submission
+    from runner.preparation import PreparationError
+
+    from ._kit import kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
         return

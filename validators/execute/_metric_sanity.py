@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from runner.grading import GradingError
-from runner.preparation import PreparationError
 from spec import LoadedTask, NamedMetric, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import Kit, as_float, describe, kit_for
+
+if TYPE_CHECKING:
+    from ._kit import Kit
 
 _FIELD = ("metric",)
 _TOLERANCE = 1e-9
@@ -19,6 +20,8 @@ _TOLERANCE = 1e-9
 
 def trivial_score(kit: Kit) -> float | None:
     """The declared trivial baseline's score, else the sample submission's."""
+    from ._kit import as_float
+
     trivial = kit.manifest.baselines.get("trivial")
     if trivial is not None and trivial.score is not None:
         return trivial.score
@@ -37,6 +40,11 @@ def trivial_score(kit: Kit) -> float | None:
     "lowers the score; row order does not matter; the declared direction agrees with the metric.",
 )  # fmt: skip
 def check_metric_sanity(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.grading import GradingError
+    from runner.preparation import PreparationError
+
+    from ._kit import kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
         return
@@ -47,6 +55,8 @@ def check_metric_sanity(task: LoadedTask, context: CheckContext) -> Iterator[Pro
 
 
 def _sanity(task: LoadedTask, kit: Kit) -> Iterator[Problem]:
+    from ._kit import describe
+
     perfect_frame = kit.perfect()
     perfect = kit.score(perfect_frame)
     if not isinstance(perfect, float):

@@ -6,11 +6,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from runner.preparation import PreparationError, prepare_into
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import KitNotApplicable, kit_for
 
 
 @task_check(
@@ -20,6 +18,10 @@ from ._kit import KitNotApplicable, kit_for
     description="Preparation runs (in a subprocess with a time limit for scripts) and writes private answers.",
 )
 def check_prepare(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.preparation import PreparationError
+
+    from ._kit import KitNotApplicable, kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError) and not isinstance(kit, KitNotApplicable):
         yield task.problem("prepare.failed", f"preparation failed: {kit}", kit.field or ("prepare",))
@@ -32,6 +34,10 @@ def check_prepare(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     description="Preparing twice in fresh folders gives byte-identical public and private files.",
 )
 def check_determinism(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.preparation import PreparationError, prepare_into
+
+    from ._kit import KitNotApplicable, kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError) and not isinstance(kit, KitNotApplicable):
         return

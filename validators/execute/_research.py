@@ -11,11 +11,14 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runner.preparation import PreparationError, PreparedTask, prepare_task
 from spec import LoadedTask, Problem, ResearchTask
 
 from .._registry import CheckContext, task_check
+
+if TYPE_CHECKING:
+    from runner.preparation import PreparedTask
 
 ANSWER_ROW_SHARE = 0.10
 """A file the agent sees that holds this share of a private CSV's rows gives the test answers away."""
@@ -69,6 +72,17 @@ def _answer_leaks(task: ResearchTask, manifest_path: Path, prepared: PreparedTas
                 yield f"{shown_name} holds {len(rows & _rows(path))} of the {len(rows)} rows of {name}"
 
 
+FULL_PRECISION = 1e-12
+"""Relative difference below which a declared baseline score counts as the reproduced one (float noise)."""
+
+
+def _rounded(declared: float, reproduced: float) -> bool:
+    """Whether `declared` is `reproduced` rounded to fewer decimals (a noisy evaluator's other value is not)."""
+    if abs(declared - reproduced) <= FULL_PRECISION * max(1.0, abs(reproduced)):
+        return False
+    return any(declared == round(reproduced, digits) for digits in range(13))
+
+
 def _baseline(task: LoadedTask, manifest: ResearchTask, context: CheckContext) -> Iterator[Problem]:
     from runner.trials import RunSettings, TrialRequest, run_trial
 
@@ -93,16 +107,32 @@ def _baseline(task: LoadedTask, manifest: ResearchTask, context: CheckContext) -
             f"{reference.tolerance:g}; fix the seeds of the baseline and evaluator, or declare the score it reaches",
             (*field, "score"),
         )
+    elif _rounded(reference.score, result.score):
+        yield task.problem(
+            "research.baseline-imprecise",
+            f"the baseline scored {result.score!r} on the test split, within the tolerance of the declared "
+            f"{reference.score!r} but not equal to it; declare the score at full precision (AUP counts a method "
+            "that exactly reproduces the baseline as worse or better than a rounded one)",
+            (*field, "score"),
+            severity="warning",
+        )
 
 
 @task_check(
     "research-execution",
     layer="execute",
-    codes=("research.answers-visible", "research.baseline-failed", "research.baseline-not-reproduced"),
+    codes=(
+        "research.answers-visible",
+        "research.baseline-failed",
+        "research.baseline-not-reproduced",
+        "research.baseline-imprecise",
+    ),
     description="A research task's test answers are nowhere the agent can see, and its baseline, run in the "
     "sandbox like `runner exec --agent baseline`, reproduces the declared score within its tolerance.",
 )
 def check_research_execution(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.preparation import PreparationError, prepare_task
+
     manifest = task.manifest
     if not isinstance(manifest, ResearchTask) or manifest.evaluation is None:
         return

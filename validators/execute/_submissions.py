@@ -8,15 +8,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from runner.grading import GradingError, grade_submission
-from runner.grading._grade import MIN_SIZE_LIMIT, _load_function
-from runner.preparation import PreparationError, write_csv
 from spec import LoadedTask, NamedMetric, Problem
 
 from .._registry import CheckContext, task_check
-from ._kit import Kit, kit_for
+
+if TYPE_CHECKING:
+    from ._kit import Kit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +22,11 @@ _FIELD = ("submission",)
 
 
 def _cases(kit: Kit, perfect: pd.DataFrame) -> dict[str, Callable[[Path], object]]:
+    import numpy as np
     import pandas as pd
+
+    from runner.grading._grade import MIN_SIZE_LIMIT
+    from runner.preparation import write_csv
 
     first = kit.columns[0]
     wrong_names = perfect.rename(columns={first: f"{first}_prediction"})
@@ -69,6 +70,11 @@ def _sparse_file(path: Path, size: int) -> None:
     "invalid submissions with a reason.",
 )
 def check_submission_handling(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
+    from runner.grading import GradingError, grade_submission
+    from runner.preparation import PreparationError
+
+    from ._kit import kit_for
+
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
         return
@@ -97,6 +103,11 @@ def check_submission_handling(task: LoadedTask, context: CheckContext) -> Iterat
 
 def _script_metric_on_nan(task: LoadedTask, kit: Kit, perfect: pd.DataFrame) -> Iterator[Problem]:
     """A metric script must reject NaN predictions itself; the grader's own NaN check is not its only guard."""
+    import numpy as np
+
+    from runner.grading import GradingError
+    from runner.grading._grade import _load_function
+
     metric = kit.manifest.metric
     if isinstance(metric, NamedMetric):
         return

@@ -17,7 +17,7 @@ _MAX_BYTES = 50 * 1024 * 1024
 @task_check(
     "leaderboard",
     codes=("leaderboard.unreadable", "leaderboard.no-score-column", "leaderboard.bad-score", "leaderboard.empty",
-           "leaderboard.missing"),
+           "leaderboard.missing", "leaderboard.unscored"),
     description="The leaderboard CSV has a numeric `score` column; medal-awarding competitions have a leaderboard.",
 )  # fmt: skip
 def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
@@ -44,9 +44,10 @@ def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Probl
             yield task.problem("leaderboard.unreadable", f"{reference} is larger than {_MAX_BYTES} bytes", field_path)
             return
         with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows = [(reader.line_num, row) for row in reader]
-            header = list(reader.fieldnames or [])
+            # Read as csv.DictReader would (blank lines skipped, short rows lack the value), without a dict per row.
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            rows = [(reader.line_num, row) for row in reader if row]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         yield task.problem("leaderboard.unreadable", f"cannot read {reference} as UTF-8 CSV: {error}", field_path)
         return
@@ -60,8 +61,19 @@ def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Probl
             field_path,
         )
         return
-    for line_number, row in rows:
-        value = row.get("score") or ""
+    column = len(header) - 1 - header[::-1].index("score")  # a repeated name holds its last column's value
+    scores = [(line_number, row[column] if column < len(row) else "") for line_number, row in rows]
+    unscored = [line_number for line_number, value in scores if not value.strip()]
+    if unscored:
+        # Kaggle lists teams that never scored; MLE-bench keeps them and counts them when it sets the thresholds.
+        yield Problem(
+            code="leaderboard.unscored", severity="warning", file=str(path), line=unscored[0], column=None,
+            path=None, message=f"{len(unscored)} of {len(rows)} entries have no score: they count as teams for the "
+            "medal thresholds, as MLE-bench counts them",
+        )  # fmt: skip
+    for line_number, value in scores:
+        if not value.strip():
+            continue
         try:
             number = float(value)
         except ValueError:

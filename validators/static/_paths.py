@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -11,14 +13,41 @@ from spec._paths import referenced_paths
 from .._registry import CheckContext, task_check
 
 
+def _is_link(path: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _inside_without_links(parts: tuple[str, ...], task_dir: Path, manifest_dir: Path) -> bool | None:
+    """Whether `manifest_dir/<parts>` lies in `task_dir`, read from the names alone when neither the task folder
+    nor any part is a link (then resolving both would only prefix them with the same real folder); None when one
+    is, or the folders are not parent and child: the caller resolves then."""
+    if task_dir.parent != manifest_dir or _is_link(str(task_dir)):
+        return None
+    current = str(manifest_dir)
+    for part in parts:
+        current = f"{current}/{part}"  # strings, not Paths: this runs for every reference of every manifest
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return None
+        except OSError:
+            break  # nothing below a missing name exists, so nothing below it is a link
+    return parts[:1] == (task_dir.name,)
+
+
 def escape_reason(reference: str, task_dir: Path, manifest_dir: Path) -> str | None:
     pure = PurePosixPath(reference)
     if pure.is_absolute() or "\\" in reference or (len(reference) > 1 and reference[1] == ":"):
         return "is absolute; write it relative to the manifest's folder"
     if ".." in pure.parts:
         return "uses '..'; paths may not leave the task's own folder"
-    target = (manifest_dir / reference).resolve()
-    if not target.is_relative_to(task_dir.resolve()):
+    # Resolving every reference (a stat of each folder up to the root, twice) was a fifth of static validation.
+    inside = _inside_without_links(pure.parts, task_dir, manifest_dir)
+    if inside is None:
+        inside = (manifest_dir / reference).resolve().is_relative_to(task_dir.resolve())
+    if not inside:
         folder = task_dir.name
         return f"is outside the task's own folder {folder}/; put the file there and reference it as {folder}/..."
     return None
