@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import AfterValidator, Field
@@ -76,6 +76,19 @@ EntryPoint = Annotated[
         examples=["mlebench.competitions.spaceship_titanic.grade:grade"],
     ),
 ]
+
+
+def import_path_field() -> Any:
+    """The `import_path` field of an entry point's block: where its package is imported from."""
+    return Field(
+        default=None,
+        min_length=1,
+        description="Folder put first on `sys.path` before the entry point is imported: an upstream checkout, "
+        "absolute or relative to the manifest's folder (`runner import` records the one it read). Absent: the entry "
+        "point comes from an installed package.",
+    )
+
+
 Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN, description="Lower-case hex SHA-256 digest.")]
 Duration = Annotated[
     str,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Discriminator, Field, Tag
 
 from ._base import StrictModel, key_discriminator
-from ._fields import EntryPoint, TaskPath
+from ._fields import EntryPoint, TaskPath, import_path_field
 
 METRIC_NAME_PATTERN = r"^[a-z][a-z0-9_]*(?:@k)?$"
 
@@ -35,13 +35,7 @@ class EntrypointMetric(_MetricBase):
     """A metric provided by an installed package: `function(submission, answers) -> float`."""
 
     entrypoint: EntryPoint = Field(description="`module:function` with the signature `(submission, answers)`.")
-    import_path: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Folder put first on `sys.path` before the entry point is imported: an upstream checkout, "
-        "absolute or relative to the manifest's folder (`runner import` records the one it read). Absent: the entry "
-        "point comes from an installed package.",
-    )
+    import_path: str | None = import_path_field()
 
 
 Metric = Annotated[

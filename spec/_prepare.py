@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import StrictModel, key_discriminator
-from ._fields import EntryPoint, Slug, TaskPath
+from ._fields import EntryPoint, Slug, TaskPath, import_path_field
 
 SplitMethod = Literal["random", "stratified", "group", "time"]
 
@@ -62,13 +62,7 @@ class EntrypointPrepare(StrictModel):
     """Preparation by a function of an installed package, `prepare(raw, public, private)`."""
 
     entrypoint: EntryPoint = Field(description="`module:function` with the signature `(raw, public, private)`.")
-    import_path: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Folder put first on `sys.path` before the entry point is imported: an upstream checkout, "
-        "absolute or relative to the manifest's folder (`runner import` records the one it read). Absent: the entry "
-        "point comes from an installed package.",
-    )
+    import_path: str | None = import_path_field()
 
 
 Prepare = Annotated[

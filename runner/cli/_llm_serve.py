@@ -15,6 +15,7 @@ from ._app import EXIT_FAILED, EXIT_OK, command_group, stderr, stdout
 # subprocess, ...); tests/runner/test_cli_startup.py keeps them equal.
 DEFAULT_CHAT_FORMAT = "chatml-function-calling"
 DEFAULT_START_TIMEOUT = 60.0
+DEFAULT_N_CTX = 8192
 
 llm_app = command_group("llm", "Model settings, and a local OpenAI-compatible LLM for tests and offline use.")
 
@@ -47,12 +48,16 @@ def serve(
         str, typer.Option(help="llama-cpp-python chat format (the default supports tool calls).")
     ] = DEFAULT_CHAT_FORMAT,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = DEFAULT_START_TIMEOUT,
+    n_ctx: Annotated[
+        int,
+        typer.Option("--n-ctx", help="Context window in tokens (the prompts of the llm agent need > 2,048).", min=512),
+    ] = DEFAULT_N_CTX,
 ) -> None:
     """Serve SmolLM2-135M-Instruct on an OpenAI-compatible API until Ctrl-C (needs scripts/install-llm-server.sh)."""
     from runner.llm_server import LLMServerError, start_server
 
     try:
-        server = start_server(port=port or None, host=host, chat_format=chat_format, timeout=timeout)
+        server = start_server(port=port or None, host=host, chat_format=chat_format, timeout=timeout, n_ctx=n_ctx)
     except LLMServerError as exc:
         stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from exc

@@ -32,6 +32,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_CHAT_FORMAT",
+    "DEFAULT_N_CTX",
     "INSTALL_HINT",
     "MODEL_ALIAS",
     "LLMServerError",
@@ -55,6 +56,8 @@ INSTALL_HINT = (
 # Import names the server subprocess needs: llama-cpp-python and its [server] extra.
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 DEFAULT_START_TIMEOUT = 60.0
+# SmolLM2 was trained with an 8,192-token context; the llm agent's and the generator's prompts run past 2,048.
+DEFAULT_N_CTX = 8192
 _TAIL_CHARS = 4000
 
 
@@ -202,7 +205,7 @@ def server_command(
     chat_format: str,
     *,
     python: str | None = None,
-    n_ctx: int = 2048,
+    n_ctx: int = DEFAULT_N_CTX,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
     """The argv that starts llama-cpp-python's OpenAI-compatible server."""
@@ -234,7 +237,7 @@ def start_server(
     model_path: Path | None = None,
     python: str | None = None,
     timeout: float = DEFAULT_START_TIMEOUT,
-    n_ctx: int = 2048,
+    n_ctx: int = DEFAULT_N_CTX,
     extra_args: Sequence[str] = (),
 ) -> ServerHandle:
     """Start the server as a subprocess and wait until `GET /v1/models` answers.

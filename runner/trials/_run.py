@@ -173,6 +173,8 @@ def run_trial(
         reason = outcome.reason if outcome.status != "ok" else scored.reason
     except (SandboxError, PreparationError, GradingError, ModelError, OSError) as error:
         status, reason = "infra_error", f"{type(error).__name__}: {error}"
+    except Exception as error:  # a runner bug in one trial must not end the whole batch: recorded, retried
+        status, reason = "infra_error", f"internal error (please report it) {type(error).__name__}: {error}"
     finally:
         if proxy is not None:  # after the sandbox: what the agent spent through it is the trial's usage
             proxy.close()

@@ -83,7 +83,7 @@ def test_help_texts_written_out_match_the_registries() -> None:
     from runner.executors import executor_names
     from runner.importers import DEFAULT_OUT
     from runner.llm import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_MODEL
-    from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_START_TIMEOUT
+    from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_N_CTX, DEFAULT_START_TIMEOUT
 
     agents = _option_help(["exec"], "agent").removeprefix("Agent: ").removesuffix(".")
     assert sorted(agents.split(", ")) == sorted(agent_names())
@@ -95,7 +95,11 @@ def test_help_texts_written_out_match_the_registries() -> None:
     from runner.cli import app
 
     serve = {param.name: param.default for param in _command(app, "llm", "serve").params}
-    assert (serve["chat_format"], serve["timeout"]) == (DEFAULT_CHAT_FORMAT, DEFAULT_START_TIMEOUT)
+    assert (serve["chat_format"], serve["timeout"], serve["n_ctx"]) == (
+        DEFAULT_CHAT_FORMAT,
+        DEFAULT_START_TIMEOUT,
+        DEFAULT_N_CTX,
+    )
     for benchmark, out in DEFAULT_OUT.items():
         assert _option_help(["import", benchmark], "out") == f"Output folder. Default: {out}."
 

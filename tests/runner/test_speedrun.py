@@ -360,7 +360,9 @@ def test_interleaved_references_time_both_records_in_the_trial(tmp_path: Path) -
         assert sorted(path.name for path in folder.iterdir()) == ["r0", "r1"]
         assert all((folder / record / "seed-1").is_dir() for record in ("r0", "r1")), "every seed times both"
     assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
-    assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+    # The sample recovers none of the speed-up. Below zero is only how much slower than R it ran: CPU time on a
+    # loaded 2-core machine (the suite runs in parallel) drifts by a large share of the micro chain's small gap.
+    assert -1.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
 
 
 def test_hint_selections_are_written_one_way() -> None:
@@ -394,27 +396,26 @@ def test_upstream_hints_come_from_the_cache_or_the_network_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import hashlib
-    import urllib.request
+    import socket
 
     shutil.copytree(FIXTURES / "speedrun", tmp_path / "speedrun", ignore=shutil.ignore_patterns("__pycache__"))
     manifest = tmp_path / "speedrun" / "micro-chain.yaml"
     cached, missing = b"upstream level 1\n", b"upstream level 2\n"
     refs = {name: hashlib.sha256(data).hexdigest() for name, data in (("one", cached), ("two", missing))}
+    with socket.socket() as probe:  # a loopback port nobody listens on: the fetch is refused, as offline
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
     replace_in(
         manifest,
         "hints: {pseudocode: micro-chain/hints/r1/pseudocode.md,",
         "hints: {upstream: {pseudocode: {url: 'https://example.invalid/l1.txt', sha256: " + refs["one"] + "}, "
-        "description: {url: 'https://example.invalid/l2.txt', sha256: " + refs["two"] + "}}, "
+        f"description: {{url: 'http://127.0.0.1:{closed_port}/l2.txt', sha256: " + refs["two"] + "}}, "
         "pseudocode: micro-chain/hints/r1/pseudocode.md,",
     )
     monkeypatch.setenv("BENCHSMITH_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "cache" / "hints").mkdir(parents=True)
     (tmp_path / "cache" / "hints" / refs["one"]).write_bytes(cached)
 
-    def offline(*_: object, **__: object) -> object:
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
     task = load_task(manifest)
     runtime = get_kind_runtime("speedrun")
     runtime.check(TrialRequest(task, "sample", record="r0", hint_level="upstream:1"))
