@@ -86,8 +86,8 @@ def test_ray_batch_survives_a_killed_worker_and_resumes(tmp_path: Path) -> None:
     def kill_one_worker_mid_trial() -> None:
         """Once a few trials have finished, SIGKILL the Ray worker that holds a running trial's claim."""
         while not done.is_set():
-            if len(list(runs.rglob("result.json"))) >= 2:
-                for claim_file in runs.rglob(CLAIM_FILE):
+            if len(list(runs.glob("*/*/seed-*/result.json"))) >= 2:  # not into workspaces being moved
+                for claim_file in runs.glob(f"*/*/seed-*/{CLAIM_FILE}"):
                     try:
                         record = ClaimRecord.model_validate_json(claim_file.read_bytes())
                     except (OSError, ValueError):

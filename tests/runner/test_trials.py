@@ -118,7 +118,8 @@ def test_killed_runner_resumes_and_runs_every_trial_exactly_once(tmp_path: Path)
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 120
-    while len(list((tmp_path / "runs").rglob("result.json"))) < 6 and time.monotonic() < deadline:
+    # Only the trial folders' own records: a recursive scan would race the workspaces the batch moves meanwhile.
+    while len(list((tmp_path / "runs").glob("*/*/seed-*/result.json"))) < 6 and time.monotonic() < deadline:
         time.sleep(0.1)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -169,7 +170,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path) -> None:
                "--cache-dir", str(tmp_path / "cache"), *arguments]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while len(list((tmp_path / "runs").rglob("result.json"))) < 2 and time.monotonic() < deadline:
+    while len(list((tmp_path / "runs").glob("*/*/seed-*/result.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
