@@ -94,6 +94,15 @@ def _copy_data(source: int, destination: int, size: int) -> None:
     os.ftruncate(destination, size)
 
 
+def _write_copy(fd: int, destination: Path, size: int, *, flags: int, mode: int) -> None:
+    """Create `destination` (with the extra open `flags`) and copy `size` bytes of `fd` into it, holes kept."""
+    out = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | flags, mode)
+    try:
+        _copy_data(fd, out, size)
+    finally:
+        os.close(out)
+
+
 def copy_handed_in(source: Path, destination: Path, max_bytes: int) -> None:
     """Copy one file the agent made: a regular file of at most `max_bytes`, never through a link, holes kept.
 
@@ -108,11 +117,7 @@ def copy_handed_in(source: Path, destination: Path, max_bytes: int) -> None:
         info = os.fstat(fd)  # of what was opened: the file cannot be swapped after the check
         if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1 or info.st_size > max_bytes:
             raise HandedInError(handed_in_problem(source, max_bytes) or f"{source.name} changed while copied")
-        out = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        try:
-            _copy_data(fd, out, info.st_size)
-        finally:
-            os.close(out)
+        _write_copy(fd, destination, info.st_size, flags=os.O_TRUNC | os.O_NOFOLLOW, mode=0o644)
     finally:
         os.close(fd)
 
@@ -156,11 +161,7 @@ def move_tree_out(source: Path, destination: Path) -> None:
                 else:
                     fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
                     try:
-                        out = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, info.st_mode & 0o777)
-                        try:
-                            _copy_data(fd, out, info.st_size)
-                        finally:
-                            os.close(out)
+                        _write_copy(fd, copy, info.st_size, flags=os.O_EXCL, mode=info.st_mode & 0o777)
                     finally:
                         os.close(fd)
                     if info.st_nlink > 1:
