@@ -50,6 +50,12 @@ class Chain:
 
 
 @pytest.fixture(scope="module")
+
+# The sample agent recovers none of the speed-up: its FSR belongs near 0 and must stay under 0.5. Below zero only
+# measures how much slower than R it ran, and CPU time on a loaded 2-core machine (the suite runs in parallel) drifts
+# by a large share of the micro chain's small gap, so the floor is loose on purpose.
+SAMPLE_FSR_FLOOR = -1.5
+
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     """A copy of the micro chain timed with one seed per run (the tests compare behaviour, not precision)."""
     require_bwrap()
@@ -336,7 +342,7 @@ def test_retime_then_baseline_and_sample_recover_all_and_none_of_the_speedup(cha
             assert details.reached and details.time_s is not None and details.time_s > 0
             assert result.score == details.fsr
         assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
-        assert -0.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+        assert SAMPLE_FSR_FLOOR < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
     on_disk = json.loads((chain.runs / baseline.trial_id / "result.json").read_text())
     assert on_disk["details"]["kind"] == "speedrun" and on_disk["details"]["reference_source"] == "retime"
 
@@ -360,9 +366,7 @@ def test_interleaved_references_time_both_records_in_the_trial(tmp_path: Path) -
         assert sorted(path.name for path in folder.iterdir()) == ["r0", "r1"]
         assert all((folder / record / "seed-1").is_dir() for record in ("r0", "r1")), "every seed times both"
     assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
-    # The sample recovers none of the speed-up. Below zero is only how much slower than R it ran: CPU time on a
-    # loaded 2-core machine (the suite runs in parallel) drifts by a large share of the micro chain's small gap.
-    assert -1.5 < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+    assert SAMPLE_FSR_FLOOR < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
 
 
 def test_hint_selections_are_written_one_way() -> None:
