@@ -206,6 +206,11 @@ def _cell(median: Run) -> str:
     return f"{median.wall:>7.2f} s {median.cpu:>7.2f} s {median.megabytes:>6.0f} MB"
 
 
+def _load() -> str:
+    """The load averages: wall times mean little when other processes queue for the cores."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -225,6 +230,7 @@ def main() -> None:
         ours_env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         theirs_env = {**ours_env, "PYTHONPATH": str(checkout)}
         runner = Path(sys.executable).with_name("runner")
+        started_load = _load()
         print(f"{'':>19} {'MLE-bench (wall, CPU, peak)':>30} {'benchsmith (wall, CPU, peak)':>30} "
               f"{'speed-up':>17} {'memory':>8}")  # fmt: skip
         print(f"{'rows':>9} {'metric':<9} {'':>61} {'wall':>8} {'CPU':>8} {'ratio':>8}  score")
@@ -254,6 +260,7 @@ def main() -> None:
                     flush=True,
                 )
         print(f"goal at 10^6 rows: speed-up >= {SPEEDUP_GOAL}x, memory <= {MEMORY_GOAL}x MLE-bench's")
+        print(f"load average at the start {started_load}, at the end {_load()} (1, 5, 15 min; {os.cpu_count()} cores)")
     finally:
         if args.keep is None:
             shutil.rmtree(scratch, ignore_errors=True)

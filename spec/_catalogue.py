@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -32,13 +33,15 @@ def iter_manifests(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
-    candidates = sorted(path for suffix in MANIFEST_SUFFIXES for path in root.rglob(f"*{suffix}"))
-    task_dirs = {path.with_suffix("") for path in candidates}
-    for path in candidates:
-        # YAML files inside a task's own folder belong to that task (configs, data), they are not manifests.
-        if any(parent in task_dirs for parent in path.parents):
-            continue
-        yield path
+    # One walk that skips each task's own folder: YAML files there belong to that task (configs, data), they are
+    # not manifests. Like `rglob`, it matches every entry's name and never descends a symbolic link.
+    found: list[Path] = []
+    for folder, subfolders, files in os.walk(root):
+        names = [name for name in (*subfolders, *files) if name.endswith(MANIFEST_SUFFIXES)]
+        stems = {name.rpartition(".")[0] for name in names}
+        subfolders[:] = [name for name in subfolders if name not in stems]
+        found.extend(Path(folder, name) for name in names)
+    yield from sorted(found)
 
 
 def find_manifests(paths: Iterable[Path]) -> list[Path]:

@@ -11,6 +11,7 @@ from ._loader import AnyTask
 DIGEST_VERSION = b"benchsmith-task-digest-v1"
 _SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+LOCAL_FILE_PREFIX = "files:"  # `runner.datasets`' provider of the user's own table files
 
 
 def task_files(task_dir: Path) -> Iterator[Path]:
@@ -53,4 +54,20 @@ def task_digest(manifest_path: Path, manifest: AnyTask | None = None, manifest_b
         for source in manifest.sources:
             checksum = getattr(source, "sha256", None) or getattr(source, "kaggle", None) or ""
             _frame(hasher, b"source", f"{source.name}={checksum}".encode())
+            dataset = getattr(source, "dataset", None)
+            if isinstance(dataset, str) and dataset.startswith(LOCAL_FILE_PREFIX):
+                # A user's own file can change under its pin: its bytes as they are now join the digest, so every
+                # cache keyed on it misses and preparation reports the changed source.
+                _frame(hasher, b"local-file", _file_sha256(Path(dataset.removeprefix(LOCAL_FILE_PREFIX))).encode())
     return hasher.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return "missing"
+    return digest.hexdigest()

@@ -103,6 +103,11 @@ class ValidationSettings(StrictModel):
         le=1,
         description="Share of the trivial-to-perfect distance by which broken submissions must score worse.",
     )
+    min_test_rows: int = Field(
+        default=50,
+        ge=1,
+        description="Fewest test rows the task may have: fewer make its scores noise (lower only with a reason).",
+    )
     reason: str | None = Field(default=None, description="Why this task departs from the defaults; required then.")
 
     @model_validator(mode="after")
@@ -110,7 +115,7 @@ class ValidationSettings(StrictModel):
         defaults = type(self).model_fields
         changed = [
             name
-            for name in ("learnability_min", "learnability_max", "metric_margin")
+            for name in ("learnability_min", "learnability_max", "metric_margin", "min_test_rows")
             if getattr(self, name) != defaults[name].default
         ]
         if changed and not self.reason:

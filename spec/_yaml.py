@@ -63,6 +63,15 @@ class _Refused(Exception):
         self.issue = issue
 
 
+def _tag(node: Node) -> str | None:
+    """`node.tag`, which builds its text on every read (a percent-decoding loop per new tag): the resolver's
+    tags are plain strings, read as they are."""
+    ctag = node.ctag
+    if ctag is not None and ctag.handle is None and isinstance(ctag.suffix, str) and "%" not in ctag.suffix:
+        return ctag.suffix
+    return node.tag
+
+
 def _position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -88,7 +97,7 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
-            if node.tag != _SEQ:
+            if _tag(node) != _SEQ:
                 raise self._unknown_tag(node)
             items = []
             locations = self.document.locations
@@ -103,12 +112,12 @@ class _Builder:
         return self._scalar(node, path)
 
     def _mapping(self, node: MappingNode, path: FieldPath, depth: int) -> dict[str, Any]:
-        if node.tag != _MAP:
+        if _tag(node) != _MAP:
             raise self._unknown_tag(node)
         result: dict[str, Any] = {}
         locations = self.document.locations
         for key_node, value_node in node.value:
-            key_tag = key_node.tag  # a property that builds the text on each read
+            key_tag = _tag(key_node)
             if key_tag == _MERGE:
                 raise _refuse("yaml.merge-key", "merge keys (<<) are not allowed; write the keys out", key_node)
             if not isinstance(key_node, ScalarNode) or key_tag != _STR:
@@ -131,7 +140,7 @@ class _Builder:
         return result
 
     def _scalar(self, node: Node, path: FieldPath) -> Any:
-        tag = node.tag
+        tag = _tag(node)
         if tag not in _SCALAR_TAGS:
             raise self._unknown_tag(node)
         text = str(node.value)
@@ -140,7 +149,8 @@ class _Builder:
             # Timestamps stay text so data round-trips through JSON; pydantic parses dates where a field wants one.
             return text
         try:
-            return self.constructor.construct_object(node, deep=True)
+            # The scalar's own constructor, without `construct_object`'s bookkeeping for recursive nodes.
+            return self.constructor.yaml_constructors[tag](self.constructor, node)
         except (KeyError, ValueError, TypeError, OverflowError, YAMLError):
             kind = tag.removeprefix(_CORE)
             shown = str(node.value)[:40]

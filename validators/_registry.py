@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 from spec import LoadedTask, Problem
 
 Layer = Literal["static", "execute"]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class CheckContext:
     changed_files: frozenset[Path] | None = None
     cache_root: Path | None = None
     options: dict[str, object] = field(default_factory=dict)
+    memo: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
+    """What checks look up alike for many tasks of one run (whether a package is installed, a module's source
+    parsed), kept for the run: one context per run, and files are taken not to change during it."""
+
+    def remember(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """`compute()`, or what it returned the first time `key` was asked in this context."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return cast(_T, self.memo[key])
 
 
 TaskCheckFn = Callable[[LoadedTask, CheckContext], Iterable[Problem]]
@@ -46,6 +56,7 @@ class CatalogueCheck:
     codes: tuple[str, ...]
     description: str
     run: CatalogueCheckFn
+    layer: Layer = "static"
 
 
 _TASK_CHECKS: dict[str, TaskCheck] = {}
@@ -69,14 +80,14 @@ def task_check(
 
 
 def catalogue_check(
-    name: str, *, codes: Iterable[str], description: str
+    name: str, *, codes: Iterable[str], description: str, layer: Layer = "static"
 ) -> Callable[[CatalogueCheckFn], CatalogueCheckFn]:
-    """Register a check that sees every task validated together."""
+    """Register a check that sees every task validated together (an execute one only with `--execute`)."""
 
     def register(fn: CatalogueCheckFn) -> CatalogueCheckFn:
         if name in _CATALOGUE_CHECKS:
             raise ValueError(f"catalogue check {name!r} is registered twice")
-        _CATALOGUE_CHECKS[name] = CatalogueCheck(name, tuple(codes), description, fn)
+        _CATALOGUE_CHECKS[name] = CatalogueCheck(name, tuple(codes), description, fn, layer)
         return fn
 
     return register
@@ -87,6 +98,6 @@ def task_checks(layer: Layer | None = None) -> list[TaskCheck]:
     return [check for check in _TASK_CHECKS.values() if layer is None or check.layer == layer]
 
 
-def catalogue_checks() -> list[CatalogueCheck]:
-    """Registered catalogue-wide checks, in registration order."""
-    return list(_CATALOGUE_CHECKS.values())
+def catalogue_checks(layer: Layer | None = None) -> list[CatalogueCheck]:
+    """Registered catalogue-wide checks, optionally of one layer, in registration order."""
+    return [check for check in _CATALOGUE_CHECKS.values() if layer is None or check.layer == layer]

@@ -2,8 +2,9 @@
 tasks that are new or changed since they were last verified.
 
 A folder of manifests may hold `verification.json` (a `VerificationRecord`). An execution validation of a task whose
-id, `task_digest`, execution checks and validator version all match its entry is answered from the record; anything
-else (an edited file, a new check, a newer validator) runs the checks again. `runner validate --execute
+id, `task_digest`, execution checks and validator version all match its entry is answered from the record; when
+checks were added since, only those run (`recorded_verdict`); anything else (an edited file, a removed check, a newer
+validator) runs the checks again. `runner validate --execute
 --record-verification` writes or refreshes the record from the tasks that passed.
 """
 
@@ -37,6 +38,11 @@ class VerifiedTask(StrictModel):
         default_factory=list,
         description="Warnings the checks reported, replayed when the record answers; `file` is relative to the "
         "record's folder.",
+    )
+    answers_fingerprint: str | None = Field(
+        default=None,
+        description="SHA-256 of the test ids and their answers up to labels and units, so the catalogue's "
+        "duplicate check needs no preparation of a recorded task.",
     )
 
 
@@ -82,14 +88,26 @@ def _anchored(problems: list[Problem], folder: Path) -> list[Problem]:
     ]
 
 
-def recorded_problems(task: LoadedTask, digest: str, checks: list[str]) -> list[Problem] | None:
-    """The recorded verdict of `task` at `digest` under `checks`, or None when it has to be executed."""
+def recorded_verdict(task: LoadedTask, digest: str, checks: list[str]) -> tuple[list[Problem], list[str]] | None:
+    """The recorded problems of `task` at `digest` and the checks of `checks` the record does not cover yet, or
+    None when it has to be executed in full.
+
+    A record made before checks were added still vouches for the checks it lists (same bytes, same validator
+    version), so only the new ones run; a record listing a check that no longer exists, or another order of the
+    same checks, is not trusted.
+    """
     entry = read_record(record_path(task.path)).tasks.get(task.id)
-    if entry is None or entry.task_digest != digest:
+    if entry is None or entry.task_digest != digest or entry.validator_version != VALIDATOR_VERSION:
         return None
-    if entry.validator_version != VALIDATOR_VERSION or entry.checks != checks:
+    if [name for name in checks if name in entry.checks] != entry.checks:
         return None
-    return _anchored(entry.problems, task.path.parent)
+    return _anchored(entry.problems, task.path.parent), [name for name in checks if name not in entry.checks]
+
+
+def recorded_problems(task: LoadedTask, digest: str, checks: list[str]) -> list[Problem] | None:
+    """The recorded verdict of `task` at `digest` under all of `checks`, or None when any of them has to run."""
+    verdict = recorded_verdict(task, digest, checks)
+    return verdict[0] if verdict is not None and not verdict[1] else None
 
 
 def _relative(problems: list[Problem], task_id: str) -> list[Problem]:
@@ -143,6 +161,7 @@ def record_verification(report: ValidationReport, cache_root: Path | None = None
             validator_version=VALIDATOR_VERSION,
             verified_on=previous.verified_on if recorded is not None and previous is not None else today,
             problems=_relative(problems, task.id),
+            answers_fingerprint=_fingerprint(task, digest, previous, cache_root),
         )
     written: dict[Path, int] = {}
     for folder, fresh in by_folder.items():
@@ -154,6 +173,16 @@ def record_verification(report: ValidationReport, cache_root: Path | None = None
         _write(path, record)
         written[path] = len(record.tasks)
     return written
+
+
+def _fingerprint(task: LoadedTask, digest: str, previous: VerifiedTask | None, cache_root: Path | None) -> str | None:
+    """The answers fingerprint: kept from the entry for the same digest, else from the prepared task."""
+    if previous is not None and previous.task_digest == digest and previous.answers_fingerprint is not None:
+        return previous.answers_fingerprint
+    from ._registry import CheckContext
+    from .execute import task_fingerprint
+
+    return task_fingerprint(task, CheckContext(cache_root=cache_root))
 
 
 def _write(path: Path, record: VerificationRecord) -> None:

@@ -2,6 +2,7 @@
 
 from . import _builtin, _llm  # noqa: F401 (registers the llm and gpt agents)
 from ._base import (
+    AGENTS,
     Agent,
     AgentContext,
     AgentOutcome,
@@ -15,6 +16,7 @@ from ._base import (
 )
 
 __all__ = [
+    "AGENTS",
     "Agent",
     "AgentContext",
     "AgentOutcome",

@@ -6,19 +6,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+from runner._errors import EXIT_USAGE, BenchsmithError
+from runner.plugins import GROUPS, Registry
 from runner.preparation import PreparedTask
 from runner.results import Usage
 from runner.sandboxes import ExecResult, Sandbox
 from spec import AnyTask
 
+if TYPE_CHECKING:
+    from runner.llm import ChatReply
+
 AgentStatus = Literal["ok", "agent_error", "timeout", "oom", "rule_violation", "infra_error"]
 """infra_error: something the agent relies on and cannot help failed (the model endpoint down); retried."""
 
 
-class AgentRefused(ValueError):
+class AgentRefused(BenchsmithError, ValueError):
     """The agent cannot run in this setting (e.g. the oracle outside validation); a usage error."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass
@@ -34,8 +41,12 @@ class AgentContext:
     seed: int
     args: tuple[str, ...] = ()
     model: str | None = None
+    model_source: str | None = None
+    """Where the runner's choice of `model` came from; None when the agent resolves it itself."""
     log: Callable[[str], None] = print
     prepared: PreparedTask | None = None
+    on_model_call: Callable[[str, ChatReply], None] | None = None
+    """Called with (model, reply) after each model call an agent makes itself (the runner's event log)."""
 
 
 @dataclass
@@ -77,30 +88,26 @@ class Agent(ABC):
         """Raise AgentRefused when these arguments or this setting cannot work; by default all may run."""
 
 
-_AGENTS: dict[str, type[Agent]] = {}
+AGENTS: Registry[type[Agent]] = Registry("agent", GROUPS["agents"])
+"""Agents by name: the built-ins and those of installed packages (entry-point group `benchsmith.agents`)."""
 
 
 def agent(name: str) -> Callable[[type[Agent]], type[Agent]]:
     """Register an agent class under `name`."""
 
-    def register(cls: type[Agent]) -> type[Agent]:
-        if name in _AGENTS:
-            raise ValueError(f"agent {name!r} is registered twice")
+    def stamp(cls: type[Agent]) -> None:
         cls.name = name
-        _AGENTS[name] = cls
-        return cls
 
-    return register
+    return AGENTS.decorator(name, on_add=stamp)
 
 
 def agent_names() -> list[str]:
     """Registered agent names."""
-    return sorted(_AGENTS)
+    return AGENTS.names()
 
 
 def get_agent(name: str) -> Agent:
-    """An instance of the named agent."""
-    try:
-        return _AGENTS[name]()
-    except KeyError:
-        raise AgentRefused(f"no agent {name!r}; choose one of {', '.join(agent_names())}") from None
+    """An instance of the named agent (UnknownPluginError when there is none)."""
+    instance = AGENTS.get(name)()
+    instance.name = name  # a plug-in's class is registered under its entry point's name, not stamped
+    return instance

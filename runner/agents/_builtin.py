@@ -10,7 +10,6 @@ from runner.grading import answers_file, perfect_submission, read_answers
 from runner.llm import FORWARDER_NAME
 from runner.preparation import SAMPLE_FILE
 from runner.preparation._split import write_csv
-from runner.sandboxes import DATA_DIR
 from spec import ResearchTask, SpeedrunTask
 
 from ._base import Agent, AgentContext, AgentOutcome, AgentRefused, agent, outcome_of
@@ -23,7 +22,7 @@ class SampleAgent(Agent):
     def run(self, context: AgentContext) -> AgentOutcome:
         if isinstance(context.task, SpeedrunTask):
             return AgentOutcome()  # the workspace already holds record R's script: submit it unchanged (FSR ≈ 0)
-        result = context.sandbox.run(["sh", "-c", f'cp "{DATA_DIR}/{SAMPLE_FILE}" "$BENCHSMITH_SUBMISSION"'])
+        result = context.sandbox.run(["sh", "-c", f'cp "$BENCHSMITH_DATA/{SAMPLE_FILE}" "$BENCHSMITH_SUBMISSION"'])
         return outcome_of(result, "copying the sample submission")
 
 

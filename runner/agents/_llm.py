@@ -19,7 +19,7 @@ import json
 import math
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -31,6 +31,7 @@ from runner.llm import (
     Limits,
     ModelClient,
     ModelError,
+    Setting,
     batch_meter,
     resolve_settings,
 )
@@ -192,8 +193,8 @@ class _Search:
         self.values = {
             "description": description.read_text(encoding="utf-8") if description.is_file() else task.title,
             "data": _data_listing(context.public_dir),
-            "workdir": CODE_DIR,
-            "data_dir": DATA_DIR,
+            "workdir": self.context.sandbox.contract_path(CODE_DIR),
+            "data_dir": self.context.sandbox.contract_path(DATA_DIR),
             "run_timeout": f"{options.run_timeout:g}",
             "metric": f"{getattr(task.metric, 'name', 'see the description')}, "
             + ("higher" if self.higher_is_better else "lower")
@@ -260,6 +261,8 @@ class _Search:
             [{"role": "system", "content": self.system}, {"role": "user", "content": prompt}], **options
         )
         self.budget.record(reply)
+        if self.context.on_model_call is not None:
+            self.context.on_model_call(self.client.model, reply)
         node.input_tokens, node.output_tokens, node.cost_usd = reply.input_tokens, reply.output_tokens, reply.cost_usd
         node.code = extract_code(reply.text)
         node.plan = reply.text.split("```", 1)[0].strip()[:1000]
@@ -363,6 +366,8 @@ class LlmAgent(Agent):
         settings = resolve_settings(
             {"model": context.model, "base_url": options.base_url, "api_key_env": options.api_key_env}
         )
+        if context.model and context.model_source:
+            settings = replace(settings, model=Setting(context.model, context.model_source))
         steps = options.max_steps
         if steps is None:
             steps = (options.drafts + options.improve) * (1 + options.debug)

@@ -51,6 +51,36 @@ def command_group(name: str, help: str) -> typer.Typer:
     return group
 
 
+COMMAND_MODULES = (
+    "_cache", "_envs", "_exec", "_generate", "_images", "_import", "_leaderboard", "_list", "_llm_serve", "_prepare",
+    "_report", "_results", "_schema", "_show", "_speedrun", "_validate", "_view",
+)  # fmt: skip
+"""Every module of `runner.cli` that registers commands on `app`, in the order they are imported for the whole tree."""
+
+_MODULE_OF = {
+    "validate": "_validate", "list": "_list", "metrics": "_list", "prepare": "_prepare", "exec": "_exec",
+    "grade": "_exec", "generate": "_generate", "report": "_report", "schema": "_schema", "cache": "_cache",
+    "envs": "_envs", "images": "_images", "import": "_import", "leaderboard": "_leaderboard", "llm": "_llm_serve",
+    "speedrun": "_speedrun", "results": "_results", "show": "_show", "view": "_view",
+}  # fmt: skip
+# The module that registers each top-level command or group: running one command imports its module alone (the
+# others cost their imports and typer's building of their commands, about 0.1 s). A command missing here still
+# runs, with every module imported.
+
+
+def load_commands(argv: list[str] | None = None) -> typer.Typer:
+    """`app` with the command that `argv` (the arguments after `runner`) invokes registered, or every command when
+    it names none that `_MODULE_OF` knows (`--help`, no arguments, an unknown name)."""
+    import importlib
+
+    # The app's own options (--help, --version) take no value, so the first other argument names the command.
+    command = next((argument for argument in argv or [] if not argument.startswith("-")), None)
+    module = _MODULE_OF.get(command or "")
+    for name in (module,) if module is not None else COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+    return app
+
+
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 

@@ -37,16 +37,21 @@ _STATUS_STYLE = {"ok": "green", "invalid_submission": "yellow", "infra_error": "
 
 def choose_backend(requested: str) -> str:
     """`auto` → docker when an engine answers, else local; says which it chose."""
-    from runner.sandboxes import backend_names, get_backend
+    from runner.plugins import PluginUnavailableError, UnknownPluginError
+    from runner.sandboxes import get_backend
 
     if requested != "auto":
-        if requested not in backend_names():
-            raise usage_error(f"--backend {requested!r}: choose auto, {', '.join(backend_names())}")
-        reason = get_backend(requested).availability()
+        try:
+            reason = get_backend(requested).availability()
+        except (UnknownPluginError, PluginUnavailableError) as error:
+            raise usage_error(f"--backend: {error} (or auto)") from None
         if reason is not None:
             raise usage_error(f"--backend {requested}: {reason}")
         return requested
-    docker_reason = get_backend("docker").availability() if "docker" in backend_names() else "not installed"
+    try:
+        docker_reason = get_backend("docker").availability()
+    except PluginUnavailableError as error:
+        docker_reason = str(error)
     chosen = "docker" if docker_reason is None else "local"
     stderr.print(f"[dim]backend: {chosen}" + (f" (docker: {docker_reason})" if docker_reason else "") + "[/]")
     return chosen
@@ -90,21 +95,22 @@ def _llm_options(
     max_cost: float | None,
     allow_model: bool = False,
     model_limits: tuple[str, ...] = (),
-) -> tuple[str | None, tuple[str, ...], CostMeter | None, ModelAccess | None]:
+) -> tuple[str | None, str | None, tuple[str, ...], CostMeter | None, ModelAccess | None]:
     """For LLM agents: resolve the model (so the trial records it), pass the flags as agent arguments, make the
     batch's cost meter. With --allow-model (agents that run inside the sandbox): the same settings and the limits
     go to each trial's model proxy instead. The key itself never goes on a command line or into arguments."""
     from runner.agents import AgentRefused, get_agent
     from runner.agents._builtin import CommandAgent
     from runner.agents._llm import LlmAgent
-    from runner.llm import CostMeter, ModelAccess, parse_limits, resolve_settings
+    from runner.llm import CostMeter, ModelAccess, ModelError, ModelMismatch, parse_limits, served_settings
+    from runner.plugins import UnknownPluginError
 
     given = {"--base-url": base_url, "--api-key-env": api_key_env, "--max-steps": max_steps, "--max-cost": max_cost,
              "--model-limit": model_limits or None}  # fmt: skip
     try:
         chosen = get_agent(agent)
-    except AgentRefused:
-        return model, arguments, None, None
+    except (AgentRefused, UnknownPluginError):
+        return model, None, arguments, None, None
     is_llm = isinstance(chosen, LlmAgent)
     if allow_model and not isinstance(chosen, CommandAgent):
         raise usage_error(
@@ -115,24 +121,24 @@ def _llm_options(
         used = [flag for flag, value in given.items() if value is not None]
         if used:
             raise usage_error(f"{', '.join(used)}: only for the llm and gpt agents, or with --allow-model")
-        return model, arguments, None, None
+        return model, None, arguments, None, None
     if is_llm and model_limits:
         raise usage_error("--model-limit: only with --allow-model (llm/gpt take --agent-arg max_tokens=N and the like)")
-    resolved = resolve_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
-    shown = ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in resolved.describe().items())
-    stderr.print(f"[dim]{escape(shown)}[/]")
-    if not resolved.key_present():
-        raise usage_error(f"no API key: set {resolved.api_key_env.value} or --api-key-env")
+    try:
+        resolved = served_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
+    except (ModelError, ModelMismatch) as error:
+        raise usage_error(str(error)) from None
+    stderr.print(f"[dim]{escape(resolved.summary())}[/]")
     meter = CostMeter(max_cost) if max_cost is not None else None
     if allow_model:
         try:
             limits = parse_limits(model_limits, max_steps)
         except ValueError as error:
             raise usage_error(str(error)) from None
-        return resolved.model.value, arguments, meter, ModelAccess(resolved, limits)
+        return resolved.model.value, resolved.model.source, arguments, meter, ModelAccess(resolved, limits)
     passed = {"base_url": base_url, "api_key_env": api_key_env, "max_steps": max_steps}
     extra = [f"{name}={value}" for name, value in passed.items() if value is not None]
-    return resolved.model.value, (*arguments, *extra), meter, None
+    return resolved.model.value, resolved.model.source, (*arguments, *extra), meter, None
 
 
 def _least(flag: float | None, budget: float | None) -> float | None:
@@ -145,6 +151,7 @@ def _with_task_budget(request: TrialRequest) -> TrialRequest:
 
     from runner.agents import AgentRefused, get_agent
     from runner.agents._llm import LlmAgent
+    from runner.plugins import UnknownPluginError
 
     budget = getattr(request.manifest, "agent_budget", None)
     if budget is None:
@@ -160,7 +167,7 @@ def _with_task_budget(request: TrialRequest) -> TrialRequest:
         return replace(request, model_access=replace(request.model_access, limits=tightened))
     try:
         is_llm = isinstance(get_agent(request.agent), LlmAgent)
-    except AgentRefused:
+    except (AgentRefused, UnknownPluginError):
         return request
     if not is_llm:
         return request
@@ -175,12 +182,28 @@ def _with_task_budget(request: TrialRequest) -> TrialRequest:
     return replace(request, args=(*kept, *capped))
 
 
+def _read_run_config(context: typer.Context, path: Path | None) -> Path | None:
+    """Eager: the file's settings become the command's defaults, so flags on the command line still win."""
+    if path is None:
+        return None
+    from runner.results import RunConfig, RunConfigError
+
+    try:
+        given = RunConfig.read(path).given_keys()
+    except RunConfigError as error:
+        raise usage_error(str(error)) from None
+    context.default_map = {**(context.default_map or {}), **given}
+    return path
+
+
 @app.command("exec")
 def exec_(
     tasks: Annotated[
         list[str] | None, typer.Argument(help="Manifest paths, task folders or ids (or select with --suite/--tag).")
     ] = None,
-    agent: Annotated[str, typer.Option(help=f"Agent: {_AGENTS_HELP}.")] = "sample",
+    agent: Annotated[
+        str, typer.Option(help=f"Agent: {_AGENTS_HELP} (or an installed plug-in's: docs/plugins.md).")
+    ] = "sample",
     agent_arg: Annotated[
         list[str] | None, typer.Option("--agent-arg", help="Argument for the agent (repeatable).")
     ] = None,
@@ -203,7 +226,7 @@ def exec_(
         typer.Option(
             help="Model for agents that use one. For llm/gpt: else $BENCHSMITH_MODEL, else [tool.benchsmith] "
             "model in ./benchsmith.toml or ./pyproject.toml, else gpt-4o-mini "
-            "(`python -m runner.llm config` shows the values)."
+            "(`runner llm config` shows the values). Without one, a server that serves a single model supplies it."
         ),
     ] = None,
     base_url: Annotated[
@@ -260,12 +283,35 @@ def exec_(
         bool, typer.Option("--validation", help="Validation mode: allows the oracle agent.", hidden=True)
     ] = False,
     mlebench_rounding: Annotated[bool, typer.Option(help=_MLEBENCH_ROUNDING_HELP)] = False,
+    retry_on_error: Annotated[
+        int | None,
+        typer.Option(min=0, help="Times a trial that ends in infra_error is run again in this batch (default 2)."),
+    ] = None,
+    fail_on_error: Annotated[
+        float,
+        typer.Option(
+            min=0, max=1, help="Share of trials that may end in infra_error before the batch exits 1 (0: any does)."
+        ),
+    ] = 0.0,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            is_eager=True,
+            callback=_read_run_config,
+            help="A TOML file of these settings (keys are the flags without dashes: agent, agent-arg, runs-dir, ...); "
+            "flags given here win. The settings are recorded in every result.json.",
+        ),
+    ] = None,
 ) -> None:
-    """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when any ended in infra_error, 2 on usage."""
+    """Run AGENT on each TASK: exit 0 when every trial was recorded, 1 when trials ended in infra_error (more than
+    --fail-on-error of them), 2 on usage."""
     from runner.agents import AgentRefused, get_agent
     from runner.executors import ExecutorError, get_executor
     from runner.llm import set_batch_meter
+    from runner.plugins import UnknownPluginError
     from runner.preparation import MLEBENCH_DATA_ENV, PreparationError, prepare_task
+    from runner.results import DEFAULT_RETRIES, RunConfig
     from runner.trials import RunSettings, TrialOptionError, TrialRequest, get_kind_runtime
 
     arguments_given = [*(tasks or []), *selected_arguments(suite, tag or [], tasks_dir)]
@@ -280,18 +326,27 @@ def exec_(
             raise usage_error(f"--hint-level: {error}") from None
     loaded = load_tasks(arguments_given, tasks_dir)
     arguments = tuple(agent_arg or ())
-    model, arguments, meter, access = _llm_options(
+    model, model_source, arguments, meter, access = _llm_options(
         agent, model, arguments, base_url, api_key_env, max_steps, max_cost, allow_model, tuple(model_limit or ())
     )
     try:
         get_agent(agent).check(arguments, validation=validation)
-    except AgentRefused as error:
+    except (AgentRefused, UnknownPluginError) as error:
         raise usage_error(str(error)) from None
     chosen = choose_backend(backend)
     from runner.scoring import MLEBENCH_DECIMALS
 
+    run_config = RunConfig(
+        tasks=list(tasks or []), agent=agent, agent_arg=list(agent_arg or []), backend=chosen, seeds=seeds, jobs=jobs,
+        executor=executor, address=address, runs_dir=runs_dir, model=model, base_url=base_url,
+        api_key_env=api_key_env, max_steps=max_steps, max_cost=max_cost, allow_model=allow_model,
+        model_limit=list(model_limit or []), suite=suite, tag=list(tag or []), tasks_dir=tasks_dir, cache_dir=cache_dir,
+        mlebench_data=mlebench_data, record=record, hint_level=hint_level, mlebench_rounding=mlebench_rounding,
+        retry_on_error=DEFAULT_RETRIES if retry_on_error is None else retry_on_error, fail_on_error=fail_on_error,
+    )  # fmt: skip
     settings = RunSettings(runs_dir=runs_dir, backend=chosen, cache_root=cache_dir, validation=validation,
-                           medal_round_to=MLEBENCH_DECIMALS if mlebench_rounding else None)  # fmt: skip
+                           medal_round_to=MLEBENCH_DECIMALS if mlebench_rounding else None,
+                           retries=run_config.retry_on_error, run_config=run_config)  # fmt: skip
     requests = [
         TrialRequest(
             task,
@@ -302,6 +357,7 @@ def exec_(
             record=record,
             hint_level=hint_level,
             model_access=access,
+            model_source=model_source,
         )
         for task in loaded
         for seed in range(seeds)
@@ -320,7 +376,7 @@ def exec_(
     try:
         trial_executor = get_executor(executor, **({"address": address} if address else {}))
         trial_executor.check(requests, chosen)  # before anything is prepared or built: missing GPUs fail here
-    except ExecutorError as error:
+    except (ExecutorError, UnknownPluginError) as error:
         raise usage_error(str(error)) from None
     if mlebench_data is not None:
         # Trials find their data themselves, here or in workers started from here: they read the same setting.
@@ -357,7 +413,14 @@ def exec_(
     if report.interrupted:
         stderr.print("[yellow]interrupted: finished trials are kept; run the same command again to resume[/]")
         raise typer.Exit(130)
-    raise typer.Exit(EXIT_FAILED if report.infra_errors else EXIT_OK)
+    if report.infra_errors and report.infra_errors > fail_on_error * len(results):
+        raise typer.Exit(EXIT_FAILED)
+    if report.infra_errors:
+        stderr.print(
+            f"[yellow]{report.infra_errors} of {len(results)} trial(s) ended in infra_error, within --fail-on-error "
+            f"{fail_on_error:g}[/]"
+        )
+    raise typer.Exit(EXIT_OK)
 
 
 def _prepared_private(loaded: LoadedTask, cache_dir: Path | None) -> Path:

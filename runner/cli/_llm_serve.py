@@ -64,7 +64,9 @@ def serve(
     previous = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     try:
         stdout.print(f"serving {escape(server.model)} at {server.base_url} (pid {server.process.pid})", highlight=False)
-        stdout.print(f"  OPENAI_BASE_URL={server.base_url} OPENAI_API_KEY=local   Ctrl-C stops", highlight=False)
+        stdout.print("in another shell (Ctrl-C here stops the server):", highlight=False)
+        exports = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "local", "BENCHSMITH_MODEL": server.model}
+        stdout.print("\n".join(f"  export {name}={value}" for name, value in exports.items()), highlight=False)
         status = server.wait()
     except KeyboardInterrupt:
         stdout.print("stopping")

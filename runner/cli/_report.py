@@ -16,6 +16,7 @@ from ._app import EXIT_FAILED, app, stderr, stdout, usage_error
 class ReportFormat(StrEnum):
     text = "text"
     json = "json"
+    md = "md"
     csv = "csv"
     html = "html"
 
@@ -29,26 +30,33 @@ def report(
     runs_dir: Annotated[Path, typer.Argument(help="Runs folder: every result.json under it is read.")],
     output: Annotated[
         ReportFormat,
-        typer.Option("--format", help="text (tables), json (one object), csv (files in --out) or html (a folder)."),
+        typer.Option(
+            "--format",
+            help="text (tables no wider than the terminal, 80 columns in a pipe), json (one object), md (Markdown), "
+            "csv (files in --out) or html (a folder).",
+        ),
     ] = ReportFormat.text,
     out: Annotated[
         Path | None,
         typer.Option(
             help="Output folder; csv and html default to RUNS_DIR/report. trials.parquet is written there "
-            "(for text and json only when --out is given; json then also writes report.json)."
+            "(for text, json and md only when --out is given; json and md then also write report.json or "
+            "report.md)."
         ),
     ] = None,
     rounds: Annotated[int, typer.Option(help="Bootstrap rounds for the Elo and FSR intervals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstraps.")] = 0,
 ) -> None:
-    """Summarise every trial under RUNS_DIR: per agent valid rate, medals, Elo with 95% CI, AUP and FSR; the
-    pairwise win/tie/loss matrix; per-task scores. Different digests of a task are reported apart, never pooled."""
+    """Summarise every trial under RUNS_DIR: per agent valid rate, medals, Elo with 95% CI, AUP and FSR; how trials
+    ended and the most frequent failure reasons; the pairwise win/tie/loss matrix; per-task scores. Different
+    digests of a task are reported apart, never pooled."""
     from runner.reports import (
         ReportError,
         build_report,
         load_trials,
         render_text,
         report_json,
+        report_markdown,
         write_csv,
         write_html,
         write_parquet,
@@ -88,6 +96,12 @@ def report(
             if target is not None:
                 target.mkdir(parents=True, exist_ok=True)
                 (target / "report.json").write_text(text + "\n", encoding="utf-8")
+        elif output is ReportFormat.md:
+            text = report_markdown(built)
+            print(text)
+            if target is not None:
+                target.mkdir(parents=True, exist_ok=True)
+                (target / "report.md").write_text(text + "\n", encoding="utf-8")
         elif output is ReportFormat.csv:
             assert target is not None
             written = write_csv(built, target)

@@ -25,41 +25,40 @@ class OutputFormat(StrEnum):
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def _print_problem(problem: Problem, manifest: str) -> None:
+def _problem_line(problem: Problem, manifest: str) -> str:
     where = f"{problem.line or '-'}:{problem.column or '-'}"
     if problem.file and problem.file != manifest:
         where = f"{problem.file}:{where}"
     style = _SEVERITY_STYLE[problem.severity]
     field = f" [dim]({escape(problem.path)})[/]" if problem.path else ""
-    stdout.print(
+    return (
         f"  [cyan]{escape(where)}[/] [{style}]{problem.severity}[/] [magenta]{problem.code}[/] "
-        f"{escape(problem.message)}{field}",
-        highlight=False,
+        f"{escape(problem.message)}{field}"
     )
 
 
-def _print_task(task: TaskReport) -> None:
+def _task_lines(task: TaskReport) -> list[str]:
     counts: dict[str, int] = defaultdict(int)
     for problem in task.problems:
         counts[problem.severity] += 1
     mark = "[green]✓[/]" if task.ok else "[bold red]✗[/]"
     details = ", ".join(f"{count} {severity}{'s' if count > 1 else ''}" for severity, count in sorted(counts.items()))
-    stdout.print(f"{mark} [bold]{escape(task.path)}[/] [dim]{escape(task.id)}[/] {details}", highlight=False)
-    for problem in task.problems:
-        _print_problem(problem, task.path)
+    head = f"{mark} [bold]{escape(task.path)}[/] [dim]{escape(task.id)}[/] {details}"
+    return [head, *(_problem_line(problem, task.path) for problem in task.problems)]
 
 
 def print_report(report: ValidationReport) -> None:
     """Human-readable report: tasks with problems first-class, clean tasks in one line each."""
-    for task in report.tasks:
-        _print_task(task)
     invalid = sum(not task.ok for task in report.tasks)
     colour = "green" if report.ok else "red"
-    stdout.print(
+    summary = (
         f"[bold {colour}]{len(report.tasks)} task(s) checked, {invalid} invalid[/]: "
-        f"{report.error_count} error(s), {report.warning_count} warning(s)",
-        highlight=False,
+        f"{report.error_count} error(s), {report.warning_count} warning(s)"
     )
+    # One print for the whole report: rich's cost is mostly per print (a line each took half a second for the
+    # catalogue's 1,400 lines), and the text is the same.
+    lines = [line for task in report.tasks for line in _task_lines(task)]
+    stdout.print("\n".join([*lines, summary]), highlight=False)
 
 
 @app.command()

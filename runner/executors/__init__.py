@@ -6,6 +6,6 @@ one file with a class decorated by `executor`.
 """
 
 from . import _local, _ray  # noqa: F401  (register the executors)
-from ._base import Executor, ExecutorError, check_gpus, executor, executor_names, get_executor
+from ._base import EXECUTORS, Executor, ExecutorError, check_gpus, executor, executor_names, get_executor
 
-__all__ = ["Executor", "ExecutorError", "check_gpus", "executor", "executor_names", "get_executor"]
+__all__ = ["EXECUTORS", "Executor", "ExecutorError", "check_gpus", "executor", "executor_names", "get_executor"]

@@ -6,14 +6,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from runner._errors import BenchsmithError
 from runner.hardware import Gpu, GpuShortage, check_gpu_needs
+from runner.plugins import GROUPS, Registry
 from runner.results import TrialResult
 from runner.trials import BatchReport, RunSettings, TrialRequest
 
 OnDone = Callable[[TrialResult | None, str], None]
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(BenchsmithError, RuntimeError):
     """The executor cannot run this batch (no Ray, an unreachable cluster, GPUs missing); the message says why."""
 
 
@@ -33,34 +35,29 @@ class Executor(ABC):
         """Run every request not already finished; `jobs` caps trials at once (None: as resources allow)."""
 
 
-_EXECUTORS: dict[str, type[Executor]] = {}
+EXECUTORS: Registry[type[Executor]] = Registry("executor", GROUPS["executors"])
+"""Executors by name: the built-ins and those of installed packages (entry-point group `benchsmith.executors`)."""
 
 
 def executor(name: str) -> Callable[[type[Executor]], type[Executor]]:
     """Register an executor class under `name`."""
 
-    def register(cls: type[Executor]) -> type[Executor]:
-        if name in _EXECUTORS:
-            raise ValueError(f"executor {name!r} is registered twice")
+    def stamp(cls: type[Executor]) -> None:
         cls.name = name
-        _EXECUTORS[name] = cls
-        return cls
 
-    return register
+    return EXECUTORS.decorator(name, on_add=stamp)
 
 
 def executor_names() -> list[str]:
     """Registered executor names."""
-    return sorted(_EXECUTORS)
+    return EXECUTORS.names()
 
 
 def get_executor(name: str, **options: Any) -> Executor:
     """An instance of the named executor; `options` are its own (e.g. `address` for ray)."""
-    try:
-        cls = _EXECUTORS[name]
-    except KeyError:
-        raise ExecutorError(f"no executor {name!r}; choose one of {', '.join(executor_names())}") from None
-    return cls(**options)
+    instance = EXECUTORS.get(name)(**options)
+    instance.name = name
+    return instance
 
 
 def check_gpus(requests: Sequence[TrialRequest], gpus: list[Gpu], *, backend: str, where: str) -> None:

@@ -12,7 +12,6 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from runner.hardware import Gpu, detect_gpus
@@ -41,13 +40,26 @@ _TOKEN_HINT = (
 )
 
 
+def _portable(settings: RunSettings) -> dict[str, Any]:
+    """The settings a worker needs, picklable (the stop event and callbacks stay with the driver), paths absolute."""
+    return {
+        "runs_dir": settings.runs_dir.resolve(),
+        "backend": settings.backend,
+        "cache_root": settings.cache_root.resolve() if settings.cache_root else None,
+        "validation": settings.validation,
+        "medal_round_to": settings.medal_round_to,
+        "retries": settings.retries,
+        "run_config": settings.run_config,
+    }
+
+
 def _trial_task(
-    request: TrialRequest, runs_dir: Path, backend: str, cache_root: Path | None, validation: bool, wants_gpu: bool
+    request: TrialRequest, settings_fields: dict[str, Any], wants_gpu: bool
 ) -> tuple[TrialResult | None, ClaimOutcome]:
     """Runs on a Ray worker: claim and run one trial with the GPUs Ray assigned to this task."""
     import ray
 
-    settings = RunSettings(runs_dir=runs_dir, backend=backend, cache_root=cache_root, validation=validation)
+    settings = RunSettings(**settings_fields)
     gpu_ids = tuple(str(index) for index in ray.get_gpu_ids()) if wants_gpu else ()
     return run_claimed(request, settings, gpu_ids=gpu_ids, wait_s=CLAIM_WAIT_S)
 
@@ -179,11 +191,7 @@ class RayExecutor(Executor):
                 while waiting and (jobs is None or len(in_flight) < jobs):
                     request = waiting.pop()
                     options = self._options(request, largest)
-                    ref = task.options(**options).remote(
-                        request, settings.runs_dir.resolve(), settings.backend,
-                        settings.cache_root.resolve() if settings.cache_root else None, settings.validation,
-                        "num_gpus" in options,
-                    )  # fmt: skip
+                    ref = task.options(**options).remote(request, _portable(settings), "num_gpus" in options)
                     in_flight[ref] = request
                 done, _ = ray.wait(list(in_flight), num_returns=1, timeout=0.5)
                 for ref in done:

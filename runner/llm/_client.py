@@ -13,7 +13,7 @@ from typing import Any, cast
 import openai
 
 from ._prices import cost_usd
-from ._settings import ModelSettings
+from ._settings import ModelSettings, reconcile_with_endpoint, resolve_settings
 
 Message = Mapping[str, str]
 """A chat message: {"role": "system" | "user" | "assistant", "content": "..."}."""
@@ -102,6 +102,14 @@ class ModelClient:
             return ModelError(f"{where} refused the request (HTTP {error.status_code}): {error.message}"[:1000])
         return ModelError(f"calling {self.model} at {where} failed: {type(error).__name__}: {error}"[:1000])
 
+    def served_models(self) -> list[str] | None:
+        """The model ids the endpoint lists at `/models`; None when it does not answer that request (not every
+        OpenAI-compatible server implements it), so callers fall back to the configured model."""
+        try:
+            return sorted(model.id for model in self._client.models.list())
+        except openai.OpenAIError:
+            return None
+
     def chat(self, messages: Sequence[Message], **options: Any) -> ChatReply:
         """One chat completion; `options` go to the API (temperature, max_tokens, seed, ...)."""
         payload = [dict(message) for message in messages]
@@ -126,3 +134,17 @@ class ModelClient:
             tokens_out = usage.completion_tokens if usage else 0
             return ChatReply(text, tokens_in, tokens_out, cost_usd(self.base_url, self.model, tokens_in, tokens_out))
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def served_settings(flags: Mapping[str, str | None], *, timeout_s: float = 10.0) -> ModelSettings:
+    """Settings resolved from `flags` (then environment, config, defaults), with the key variable checked and the
+    model reconciled with what the endpoint serves, so what a run records is the model that answers.
+
+    Raises ModelError without a key, ModelMismatch when the model and the endpoint disagree.
+    """
+    resolved = resolve_settings(flags)
+    if not resolved.key_present():
+        raise ModelError(f"no API key: set {resolved.api_key_env.value} or --api-key-env")
+    return reconcile_with_endpoint(
+        resolved, lambda settings: ModelClient(settings, timeout_s=timeout_s).served_models()
+    )

@@ -20,7 +20,7 @@ import socketserver
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from importlib.resources import files
@@ -135,8 +135,15 @@ class ModelProxy:
     """One trial's proxy: listening from construction until `close()`; `usage` is what goes into result.json."""
 
     def __init__(
-        self, access: ModelAccess, meter: CostMeter | None = None, *, environ: Mapping[str, str] | None = None
+        self,
+        access: ModelAccess,
+        meter: CostMeter | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        on_call: Callable[[str, ChatReply], None] | None = None,
     ) -> None:
+        """`on_call` is called with (model, reply) after each counted call (the trial's event log)."""
+        self.on_call = on_call
         settings = access.settings
         self.model = settings.model.value
         self.base_url = settings.base_url.value.rstrip("/")
@@ -199,8 +206,11 @@ class ModelProxy:
         # A stream whose endpoint sent no usage cost something unknown (free only on loopback).
         known = usage_known or is_loopback(self.base_url)
         cost = cost_usd(self.base_url, self.model, input_tokens, output_tokens) if known else None
+        reply = ChatReply("", input_tokens, output_tokens, cost)
         with self._lock:
-            self.budget.record(ChatReply("", input_tokens, output_tokens, cost))
+            self.budget.record(reply)
+        if self.on_call is not None:
+            self.on_call(self.model, reply)
 
     def _forward(self, handler: _Handler, request: dict[str, Any]) -> None:
         # Limits are checked before a call, so calls in flight can overshoot them: at most MAX_IN_FLIGHT calls.

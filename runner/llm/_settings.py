@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+
+from runner._project import project_settings
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
-CONFIG_FILES = ("benchsmith.toml", "pyproject.toml")
-"""Project config files, first found wins: `[tool.benchsmith]` (benchsmith.toml may also use top-level keys)."""
 
 _FIELDS = ("model", "base_url", "api_key_env")
 _FLAGS = {"model": "--model", "base_url": "--base-url", "api_key_env": "--api-key-env"}
@@ -53,31 +51,43 @@ class ModelSettings:
         shown["api_key"] = {"value": present, "source": self.api_key_env.value}
         return shown
 
-
-def _config_table(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    table = data.get("tool", {}).get("benchsmith")
-    if isinstance(table, dict):
-        return table
-    if path.name == "benchsmith.toml":
-        return {key: value for key, value in data.items() if key in _FIELDS}
-    return None
+    def summary(self) -> str:
+        """One line of `describe()`: `model: M (source), base_url: ...`."""
+        return ", ".join(f"{name}: {entry['value']} ({entry['source']})" for name, entry in self.describe().items())
 
 
-def _config(directory: Path) -> tuple[dict[str, Any], str]:
-    for name in CONFIG_FILES:
-        path = directory / name
-        table = _config_table(path)
-        if table is not None:
-            where = f"config {path}" + (" [tool.benchsmith]" if name == "pyproject.toml" else "")
-            return table, where
-    return {}, ""
+ENDPOINT_SOURCE = "endpoint /models"
+"""The source of a model read from what the endpoint serves (no flag, variable or config file chose one)."""
+
+
+class ModelMismatch(ValueError):
+    """The chosen model is not among those the endpoint serves, or the endpoint serves several and none was chosen."""
+
+
+def reconcile_with_endpoint(
+    settings: ModelSettings, served: Callable[[ModelSettings], Sequence[str] | None]
+) -> ModelSettings:
+    """The settings with the model the endpoint really answers with, so that a trial records the model that replied.
+
+    Without a chosen model (source `default`), a server that lists exactly one model (a local llama.cpp or vLLM)
+    supplies it; one that lists several and not the default needs `--model`. A chosen model the endpoint does not
+    list is refused. An endpoint that does not answer `/models` leaves the settings as they are.
+    """
+    models = list(served(settings) or ())
+    if not models:
+        return settings
+    where, chosen = settings.base_url.value, settings.model
+    listed = ", ".join(models[:8]) + (f" and {len(models) - 8} more" if len(models) > 8 else "")
+    if chosen.value in models:
+        return settings
+    if chosen.source == "default":
+        if len(models) == 1:
+            return replace(settings, model=Setting(models[0], ENDPOINT_SOURCE))
+        raise ModelMismatch(f"{where} serves {listed}, not the default {chosen.value}: choose one with --model")
+    raise ModelMismatch(
+        f"model {chosen.value} ({chosen.source}) is not served by {where}, which serves {listed}: "
+        "fix --model or --base-url"
+    )
 
 
 def resolve_settings(
@@ -90,7 +100,7 @@ def resolve_settings(
     ./pyproject.toml `[tool.benchsmith]`, then the built-in defaults; each value says where it came from."""
     flags = flags or {}
     env = os.environ if environ is None else environ
-    table, where = _config(Path.cwd() if cwd is None else cwd)
+    table, where = project_settings(Path.cwd() if cwd is None else cwd)
     resolved: dict[str, Setting] = {}
     for name in _FIELDS:
         flag = flags.get(name)

@@ -112,6 +112,21 @@ def mape(answers: pd.DataFrame, predictions: pd.DataFrame) -> float:
 
 
 @metric(
+    "smape",
+    higher_is_better=False,
+    best_possible=0.0,
+    prediction="value",
+    description="Symmetric mean absolute percentage error, 2|p - y| / (|y| + |p|) averaged, as a fraction "
+    "from 0 to 2 (rows where both are 0 count as exact); the usual forecasting error.",
+)
+def smape(answers: pd.DataFrame, predictions: pd.DataFrame) -> float:
+    y_true, y_pred = _value_pair(answers, predictions)
+    scale = np.abs(y_true) + np.abs(y_pred)
+    ratios = np.divide(2.0 * np.abs(y_pred - y_true), scale, out=np.zeros_like(scale, dtype=float), where=scale > 0)
+    return float(np.mean(ratios))
+
+
+@metric(
     "r2",
     higher_is_better=True,
     best_possible=1.0,

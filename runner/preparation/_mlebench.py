@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from runner._project import project_settings
 from spec import AnyTask, KaggleSource
 
 from ._errors import PreparationError
@@ -27,19 +27,8 @@ _CHECKED_SUFFIXES = (".csv", ".json", ".jsonl", ".parquet", ".bson")
 
 
 def _config_value(directory: Path) -> str | None:
-    for name in ("benchsmith.toml", "pyproject.toml"):
-        path = directory / name
-        if not path.is_file():
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-        table = data.get("tool", {}).get("benchsmith")
-        if isinstance(table, dict):
-            value = table.get(CONFIG_KEY)
-            return value if isinstance(value, str) and value else None
-    return None
+    value = project_settings(directory)[0].get(CONFIG_KEY)
+    return value if isinstance(value, str) and value else None
 
 
 def mlebench_data_dir(explicit: Path | None = None) -> Path | None:

@@ -32,7 +32,8 @@ def _verify(data: bytes, expected: str | None, what: str, field: tuple[str | int
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise PreparationError(
-            f"{what}: sha256 is {actual} but the manifest pins {expected}; if the change is intended, "
+            f"{what} has changed since the manifest pinned it: sha256 is {actual} but the manifest pins "
+            f"{expected}; if the change is intended, "
             f"update the sha256 and bump the task version",
             field,
         )

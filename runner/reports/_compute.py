@@ -7,13 +7,16 @@ of different digests of a task are never pooled.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
+from runner.results import TrialStatus
 from runner.scoring import (
     AupMode,
     aup_table,
@@ -22,13 +25,17 @@ from runner.scoring import (
     fsr_summary,
     pairwise_matches,
     performance_profile,
+    separation,
 )
 
 from ._load import TRIAL_COLUMNS
 
 __all__ = [
     "AUP_MODES",
+    "LABEL_NOTE",
     "SAMPLE_AGENT",
+    "STATUSES",
+    "TOP_REASONS",
     "AupSection",
     "EloSection",
     "Report",
@@ -43,8 +50,21 @@ SAMPLE_AGENT = "sample"
 _MEDAL_RANK = {"bronze": 1, "silver": 2, "gold": 3}
 _AGENT_COLUMNS = [
     "trials", "valid", "valid_pct", "any_medal_pct", "gold_pct", "above_median_pct", "mean_normalized",
-    "elo", "elo_lower", "elo_upper", *(f"aup_{mode}" for mode in AUP_MODES),
+    "elo", "elo_lower", "elo_upper", "elo_interval", *(f"aup_{mode}" for mode in AUP_MODES),
 ]  # fmt: skip
+STATUSES: tuple[str, ...] = get_args(TrialStatus)
+"""Every status a trial can end in, `ok` first: the columns of the status breakdown."""
+LABEL_NOTE = (
+    "an agent label is the agent's name, then the model it used (if any), then the first 8 hex digits of the "
+    "SHA-256 of its --agent-arg list (if it had arguments; two `command` agents with different commands get "
+    "different labels), then a speedrun trial's record and hints"
+)
+"""How agent labels are made, shown beside them."""
+TOP_REASONS = 3
+"""Failure reasons listed per agent: its most frequent ones."""
+_FAILURE_COLUMNS = ["agent", "status", "reason", "trials"]
+_LABEL_COLUMNS = ["agent_label", "agent", "model", "arguments_hash", "variant"]
+_HASH = re.compile(r"[0-9a-f]{8}")
 _FSR_COLUMNS = ["agent", "hint_level", "hints", "transition", "n", "mean", "median", "iqm", "ci_lower", "ci_upper"]
 _PAIRWISE_COLUMNS = ["agent", "opponent", "wins", "ties", "losses", "games", "win_share"]
 _PER_TASK_COLUMNS = [
@@ -64,7 +84,10 @@ class EloSection:
     """Bradley-Terry Elo with 95% bootstrap intervals over tasks, or why there is none."""
 
     ratings: pd.DataFrame
-    """Indexed by agent, columns rating, lower, upper; empty when `reason` is set."""
+    """Indexed by agent, columns rating, lower, upper, interval and interval_reason; empty when `reason` is set.
+    `interval` is None for a real interval, else what stands in its place ("unbounded (won all)", "no spread")
+    and `interval_reason` why; lower and upper are then NaN: under perfect separation the bootstrap's
+    zero-width interval would only echo the fit's L2 penalty."""
     reason: str | None
     rounds: int
     seed: int
@@ -105,6 +128,12 @@ class Report:
     pairwise: pd.DataFrame
     win_share: pd.DataFrame
     per_task: pd.DataFrame
+    statuses: pd.DataFrame
+    """Indexed by agent: trials, then one column per status (`STATUSES`) counting its trials."""
+    failures: pd.DataFrame
+    """Each agent's most frequent failure reasons (`TOP_REASONS`): agent, status, reason, trials."""
+    labels: pd.DataFrame
+    """What each agent label is made of: agent_label, agent, model, arguments_hash, variant."""
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -147,6 +176,7 @@ def _agent_table(trials: pd.DataFrame) -> pd.DataFrame:
     table["mean_normalized"] = grouped["normalized"].mean().astype("float64")
     for column in ("elo", "elo_lower", "elo_upper", *(f"aup_{mode}" for mode in AUP_MODES)):
         table[column] = np.nan
+    table["elo_interval"] = None
     table.index.name = "agent"
     return table[_AGENT_COLUMNS]
 
@@ -184,7 +214,8 @@ def _disconnected_reason(matches: pd.DataFrame, agents: list[str]) -> str | None
 def _elo(trials: pd.DataFrame, matches: pd.DataFrame, rounds: int, seed: int) -> EloSection:
     agents = sorted(trials["agent_label"].astype(str).unique())
     empty = pd.DataFrame({"rating": pd.Series(dtype="float64"), "lower": pd.Series(dtype="float64"),
-                          "upper": pd.Series(dtype="float64")})  # fmt: skip
+                          "upper": pd.Series(dtype="float64"), "interval": pd.Series(dtype=object),
+                          "interval_reason": pd.Series(dtype=object)})  # fmt: skip
     if len(agents) < 2:
         return EloSection(empty, f"Elo needs at least 2 agents; the runs have {len(agents)}", rounds, seed)
     if matches.empty:
@@ -196,7 +227,53 @@ def _elo(trials: pd.DataFrame, matches: pd.DataFrame, rounds: int, seed: int) ->
         ratings = bootstrap_ratings(matches, rounds=rounds, seed=seed)
     except (ValueError, RuntimeError) as error:
         return EloSection(empty, f"Elo not computed: {error}", rounds, seed)
-    return EloSection(ratings[["rating", "lower", "upper"]].astype("float64"), None, rounds, seed)
+    ratings = ratings[["rating", "lower", "upper"]].astype("float64")
+    notes = _interval_notes(matches, ratings)
+    ratings["interval"] = [short for short, _ in notes]
+    ratings["interval_reason"] = [full for _, full in notes]
+    unbounded = ratings["interval"].notna()
+    ratings.loc[unbounded, ["lower", "upper"]] = np.nan
+    return EloSection(ratings, None, rounds, seed)
+
+
+def _interval_notes(matches: pd.DataFrame, ratings: pd.DataFrame) -> list[tuple[str | None, str | None]]:
+    """Per agent, (short, full) reason its Elo has no interval, or (None, None): separated from other agents
+    (`separation`: "unbounded"), or every bootstrap resample the same ("no spread")."""
+    separated = separation(matches).reindex(ratings.index)
+    tasks = int(matches["task"].nunique())
+    spread = {str(agent): float(width) for agent, width in (ratings["upper"] - ratings["lower"]).items()}
+    notes: list[tuple[str | None, str | None]] = []
+    for agent, row in separated.iterrows():
+        above, below, group = bool(row["above"]), bool(row["below"]), str(row["group"])
+        alone = group == str(agent)
+        who, against = ("it", "it played") if alone else (f"its group ({group})", "against the other agents")
+        if above or below:
+            short = ("" if alone else "group ") + (
+                "won/lost all" if above and below else ("won all" if above else "lost all")
+            )
+            outcome = (
+                f"{who} beat every agent below it and lost to every agent above it, with no upset or tie"
+                if above and below
+                else f"{who} {'won' if above else 'lost'} every match {against}"
+            )
+            notes.append((f"unbounded ({short})", outcome))
+        elif spread.get(str(agent), math.inf) < 0.5:
+            notes.append(("no spread", f"every bootstrap resample of the {tasks} task(s) gave the same outcomes"))
+        else:
+            notes.append((None, None))
+    return notes
+
+
+def _separation_notes(elo: EloSection) -> list[str]:
+    explained = elo.ratings["interval_reason"].dropna()
+    if explained.empty:
+        return []
+    reasons = "; ".join(f"{agent}: {reason}" for agent, reason in explained.items())
+    return [
+        f"Elo intervals not shown ({reasons}). An agent that won (or lost) every match against some others has no "
+        "finite maximum-likelihood rating: the rating shown is finite only through the fit's small L2 penalty, so "
+        "read it as 'far above/below those agents', not as a number, and its interval as unbounded"
+    ]
 
 
 def _pairwise(matches: pd.DataFrame) -> pd.DataFrame:
@@ -214,23 +291,6 @@ def _pairwise(matches: pd.DataFrame) -> pd.DataFrame:
     counts["games"] = counts["wins"] + counts["ties"] + counts["losses"]
     counts["win_share"] = (counts["wins"] + 0.5 * counts["ties"]) / counts["games"]
     return counts.reset_index()[_PAIRWISE_COLUMNS]
-
-
-def _separation_notes(pairwise: pd.DataFrame) -> list[str]:
-    if pairwise.empty:
-        return []
-    totals = pairwise.groupby("agent", sort=True)[["wins", "ties", "losses"]].sum()
-    notes = []
-    for agent, row in totals.iterrows():
-        if row["wins"] + row["ties"] + row["losses"] == 0:
-            continue
-        if row["losses"] + row["ties"] == 0 or row["wins"] + row["ties"] == 0:
-            outcome = "won" if row["losses"] + row["ties"] == 0 else "lost"
-            notes.append(
-                f"Elo: {agent} {outcome} every match it played (perfect separation); its rating is finite only "
-                "through the fit's small L2 penalty, so read it as 'far above/below the others', not as a number"
-            )
-    return notes
 
 
 def _win_share(pairwise: pd.DataFrame) -> pd.DataFrame:
@@ -378,20 +438,74 @@ def _per_task(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def _task_table(trials: pd.DataFrame, baselines: pd.DataFrame, conflicts: list[str]) -> pd.DataFrame:
+    grouped = trials.groupby("task", sort=True)
+    table = grouped.agg(
+        task_id=("task_id", "first"), task_digest=("task_digest", "first"), kind=("kind", "first"),
+        higher_is_better=("higher_is_better", "first"), trials=("task_id", "size"), agents=("agent_label", "nunique"),
+    ).reset_index()  # fmt: skip
+    table["higher_is_better"] = [
+        None if task in conflicts else bool(higher)
+        for task, higher in zip(table["task"], table["higher_is_better"], strict=True)
+    ]
+    lookup = baselines.set_index("task")
+    table["baseline"] = lookup["baseline"].reindex(table["task"]).to_numpy(dtype=np.float64)
+    table["baseline_source"] = lookup["source"].reindex(table["task"]).astype(object).to_numpy()
+    table["baseline_source"] = table["baseline_source"].where(table["baseline_source"].notna(), None)
+    table["trials"] = table["trials"].astype("int64")
+    table["agents"] = table["agents"].astype("int64")
+    return table[_TASK_COLUMNS]
+
+
+def _statuses(trials: pd.DataFrame) -> pd.DataFrame:
+    counts = pd.crosstab(trials["agent_label"].astype(str), trials["status"].astype(str))
+    table = counts.reindex(columns=list(STATUSES), fill_value=0).astype("int64")
+    table.insert(0, "trials", counts.sum(axis=1).astype("int64"))
+    table.index.name = "agent"
+    table.columns.name = None
+    return table
+
+
+def _first_line(reason: object) -> str:
+    text = "" if reason is None or (isinstance(reason, float) and math.isnan(reason)) else str(reason).strip()
+    return text.splitlines()[0] if text else "(no reason recorded)"
+
+
+def _failures(trials: pd.DataFrame) -> pd.DataFrame:
+    failed = trials[trials["status"] != "ok"]
+    if failed.empty:
+        return _empty(_FAILURE_COLUMNS)
+    frame = pd.DataFrame(
+        {
+            "agent": failed["agent_label"].astype(str),
+            "status": failed["status"].astype(str),
+            "reason": [_first_line(reason) for reason in failed["reason"]],
+        }
+    )
+    counts = frame.groupby(["agent", "status", "reason"], sort=True).size().rename("trials").reset_index()
+    counts = counts.sort_values(["agent", "trials", "status", "reason"], ascending=[True, False, True, True])
+    return counts.groupby("agent", sort=True).head(TOP_REASONS).reset_index(drop=True)[_FAILURE_COLUMNS]
+
+
+def _labels(trials: pd.DataFrame) -> pd.DataFrame:
+    """What each label is made of (`agent[-model][-hash8][-variant]`, as the runner names trial folders): the
+    record's agent and model, and the 8 hex digits of the arguments' hash, with what follows it (a speedrun
+    trial's record and hints)."""
     rows: list[dict[str, object]] = []
-    lookup = {str(row.task): (row.baseline, row.source) for row in baselines.itertuples(index=False)}
-    for task, group in trials.groupby("task", sort=True):
-        baseline, source = lookup.get(str(task), (math.nan, None))
+    first = trials.drop_duplicates("agent_label").sort_values("agent_label")
+    for label, agent, recorded in zip(first["agent_label"], first["agent"], first["model"], strict=True):
+        model = recorded if isinstance(recorded, str) and recorded else None
+        tokens = str(label).removeprefix(str(agent)).split("-")[1:]
+        found = next((index for index, token in enumerate(tokens) if _HASH.fullmatch(token)), None)
+        if found is None and not model:  # no model and no arguments: whatever follows the agent is the variant
+            found = -1
         rows.append(
             {
-                "task": task, "task_id": group["task_id"].iloc[0], "task_digest": group["task_digest"].iloc[0],
-                "kind": group["kind"].iloc[0],
-                "higher_is_better": None if task in conflicts else bool(group["higher_is_better"].iloc[0]),
-                "trials": len(group), "agents": int(group["agent_label"].nunique()), "baseline": baseline,
-                "baseline_source": source,
+                "agent_label": str(label), "agent": str(agent), "model": model,
+                "arguments_hash": None if found is None or found < 0 else tokens[found],
+                "variant": None if found is None else ("-".join(tokens[found + 1 :]) or None),
             }
         )  # fmt: skip
-    return pd.DataFrame(rows, columns=_TASK_COLUMNS)
+    return pd.DataFrame(rows, columns=_LABEL_COLUMNS, dtype=object)  # object: a missing part stays None
 
 
 def build_report(
@@ -436,7 +550,8 @@ def build_report(
         agents["elo_upper"] = elo.ratings["upper"].reindex(agents.index)
     pairwise = _pairwise(matches)
     if elo.available:
-        notes.extend(_separation_notes(pairwise))
+        agents["elo_interval"] = elo.ratings["interval"].reindex(agents.index)
+        notes.extend(_separation_notes(elo))
 
     all_tasks = sorted(str(task) for task in trials["task"].unique())
     baselines = _baselines(trials, [task for task in all_tasks if task not in conflicts])
@@ -472,6 +587,9 @@ def build_report(
         pairwise=pairwise,
         win_share=_win_share(pairwise),
         per_task=_per_task(trials),
+        statuses=_statuses(trials),
+        failures=_failures(trials),
+        labels=_labels(trials),
         warnings=warned,
         notes=notes,
     )

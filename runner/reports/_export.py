@@ -15,8 +15,8 @@ __all__ = ["CSV_FILES", "PARQUET_FILE", "plain", "records", "report_json", "writ
 
 PARQUET_FILE = "trials.parquet"
 CSV_FILES = (
-    "agents.csv", "elo.csv", "aup.csv", "fsr.csv", "pairwise.csv", "win_matrix.csv", "per_task.csv", "tasks.csv",
-    "trials.csv",
+    "agents.csv", "statuses.csv", "failures.csv", "elo.csv", "aup.csv", "fsr.csv", "pairwise.csv", "win_matrix.csv",
+    "per_task.csv", "tasks.csv", "labels.csv", "trials.csv",
 )  # fmt: skip
 
 
@@ -81,6 +81,9 @@ def report_json(report: Report) -> dict[str, object]:
             "tasks": int(report.trials["task"].nunique()),
         },
         "agents": records(report.agents, "agent"),
+        "statuses": records(report.statuses, "agent"),
+        "failures": records(report.failures),
+        "labels": records(report.labels),
         "elo": {
             "available": report.elo.available,
             "reason": report.elo.reason,
@@ -111,6 +114,9 @@ def write_csv(report: Report, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     frames = {
         "agents.csv": report.agents.reset_index(names="agent"),
+        "statuses.csv": report.statuses.reset_index(names="agent"),
+        "failures.csv": report.failures,
+        "labels.csv": report.labels,
         "elo.csv": _elo_frame(report),
         "aup.csv": _aup_frame(report),
         "fsr.csv": report.fsr,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import ValidationError
+from pydantic_core import from_json
 
-from runner.results import TrialResult, identity_problem, read_result_file, result_files
+from runner.results import TrialResult, identity_problem, read_result_bytes, result_files
+
+from ._records import checked
 
 __all__ = ["TRIAL_COLUMNS", "LoadedTrials", "load_trials", "task_label", "trials_frame"]
 
@@ -47,30 +53,28 @@ def _short_error(error: ValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid')} ({error.error_count()} problem(s))"
 
 
-def _row(result: TrialResult, folder: str) -> dict[str, object]:
-    # The fields of whichever kind's details it is; a model's missing attribute goes through pydantic's slow
-    # `__getattr__`, which was a fifth of loading.
-    details = vars(result.details)
+def _row(record: Mapping[str, Any], started_at: datetime, folder: str) -> dict[str, object]:
+    """A trials-table row from a record's fields (a validated `TrialResult` dumped, or a record `_checked` passed)."""
+    details, usage = record["details"], record["usage"]
     hint_level = details.get("hint_level")
     hints = details.get("hints") or (None if hint_level is None else str(hint_level))
-    record, following = details.get("record"), details.get("next_record")
-    fsr = details.get("fsr")
+    following, previous = details.get("next_record"), details.get("record")
     baseline = details.get("baseline_score")
     if baseline is None:
-        baseline = result.trivial_score
+        baseline = record["trivial_score"]
+    status, score = record["status"], record["score"]
     return {
-        "trial_id": result.trial_id, "task": result.task_id, "task_id": result.task_id,
-        "task_digest": result.task_digest, "task_version": result.task_version, "kind": result.kind,
-        "agent": result.agent, "agent_label": result.agent_label, "model": result.model, "seed": result.seed,
-        "status": result.status, "valid": result.status == "ok" and result.score is not None,
-        "reason": result.reason, "score": result.score, "higher_is_better": result.higher_is_better,
-        "medal": result.medal, "above_median": result.above_median, "percentile": result.percentile,
-        "normalized_score": result.normalized_score, "hint_level": hint_level, "hints": hints,
-        "transition": f"{record} -> {following}" if record and following else None, "fsr": fsr,
-        "baseline_score": baseline, "attempts": result.attempts, "duration_s": result.duration_s,
-        "input_tokens": result.usage.input_tokens, "output_tokens": result.usage.output_tokens,
-        "calls": result.usage.calls, "cost_usd": result.usage.cost_usd, "backend": result.backend,
-        "started_at": result.started_at, "path": folder,
+        "trial_id": record["trial_id"], "task": record["task_id"], "task_id": record["task_id"],
+        "task_digest": record["task_digest"], "task_version": record["task_version"], "kind": record["kind"],
+        "agent": record["agent"], "agent_label": record["agent_label"], "model": record["model"],
+        "seed": record["seed"], "status": status, "valid": status == "ok" and score is not None,
+        "reason": record["reason"], "score": score, "higher_is_better": record["higher_is_better"],
+        "medal": record["medal"], "above_median": record["above_median"], "percentile": record["percentile"],
+        "normalized_score": record["normalized_score"], "hint_level": hint_level, "hints": hints,
+        "transition": f"{previous} -> {following}" if previous and following else None, "fsr": details.get("fsr"),
+        "baseline_score": baseline, "attempts": record["attempts"], "duration_s": record["duration_s"],
+        "input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"], "calls": usage["calls"],
+        "cost_usd": usage["cost_usd"], "backend": record["backend"], "started_at": started_at, "path": folder,
     }  # fmt: skip
 
 
@@ -119,6 +123,28 @@ def _split_digests(frame: pd.DataFrame) -> list[str]:
     return warnings
 
 
+class _Identity(NamedTuple):
+    trial_id: str
+    task_id: str
+    task_digest: str
+    agent_label: str
+    seed: int
+
+
+def _record(path: Path) -> tuple[Mapping[str, Any], datetime]:
+    """A record's fields and start time: parsed in bulk when it has the runner's shape (`checked`), else through
+    the model. Raises OSError, ValueError (not JSON) or pydantic's ValidationError."""
+    blob = read_result_bytes(path)
+    try:
+        fast = checked(from_json(blob, allow_inf_nan=False))
+    except ValueError:
+        fast = None  # the model's own parse says what is wrong
+    if fast is not None:
+        return fast
+    result = TrialResult.model_validate_json(blob)
+    return result.model_dump(), result.started_at
+
+
 def load_trials(runs_dir: Path) -> LoadedTrials:
     """Read the result.json of every trial folder of `runs_dir` (in path order) into the trials table.
 
@@ -134,7 +160,7 @@ def load_trials(runs_dir: Path) -> LoadedTrials:
     rows: list[dict[str, object]] = []
     for trial_id, path in result_files(runs_dir):
         try:
-            result = read_result_file(path)
+            record = _record(path)
         except ValidationError as error:
             warnings.append(f"skipped {path}: not a valid result ({_short_error(error)})")
             skipped.append(path)
@@ -143,12 +169,13 @@ def load_trials(runs_dir: Path) -> LoadedTrials:
             warnings.append(f"skipped {path}: cannot be read ({error})")
             skipped.append(path)
             continue
-        problem = identity_problem(result, trial_id)
+        fields, started_at = record
+        problem = identity_problem(_Identity(*(fields[name] for name in _Identity._fields)), trial_id)
         if problem is not None:
             warnings.append(f"skipped {path}: not this trial's record ({problem})")
             skipped.append(path)
             continue
-        rows.append(_row(result, trial_id))
+        rows.append(_row(fields, started_at, trial_id))
     frame = trials_frame(rows)
     warnings.extend(_split_digests(frame))
     if not frame.empty:

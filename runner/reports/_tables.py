@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ._compute import AUP_MODES, Report
+from ._compute import AUP_MODES, LABEL_NOTE, STATUSES, TOP_REASONS, Report
 
 __all__ = ["DisplayTable", "display_tables", "fmt"]
 
@@ -26,6 +26,10 @@ class DisplayTable:
     caption: str | None = None
     message: str | None = None
     """Why the table has no rows (shown in its place)."""
+    keys: int = 1
+    """Leading columns that name a row: repeated in each part when a narrow output splits the columns."""
+    free_text: frozenset[int] = frozenset()
+    """Columns of prose (a failure reason) that a narrow output may cut short with an ellipsis."""
 
 
 def _number(value: object) -> float | None:
@@ -64,7 +68,7 @@ def _agents(report: Report) -> DisplayTable:
         [
             str(agent), str(int(row["trials"])), fmt(row["valid_pct"], ".1f"), fmt(row["any_medal_pct"], ".1f"),
             fmt(row["gold_pct"], ".1f"), fmt(row["above_median_pct"], ".1f"), fmt(row["mean_normalized"], ".3f"),
-            fmt(row["elo"], ".0f"), _interval(row["elo_lower"], row["elo_upper"]),
+            fmt(row["elo"], ".0f"), _elo_interval(row),
             *(_aup_cell(report, mode, str(agent), row[f"aup_{mode}"]) for mode in AUP_MODES),
         ]
         for agent, row in report.agents.iterrows()
@@ -76,12 +80,61 @@ def _agents(report: Report) -> DisplayTable:
     )  # fmt: skip
 
 
+def _elo_interval(row: pd.Series) -> str:
+    """The 95% interval, or why there is none: "unbounded" where the data fix no finite bound."""
+    note = row["elo_interval"]
+    if isinstance(note, str):
+        return note
+    return _interval(row["elo_lower"], row["elo_upper"])
+
+
+def _statuses(report: Report) -> DisplayTable:
+    shown = [status for status in STATUSES if status == "ok" or int(report.statuses[status].sum()) > 0]
+    columns = ["agent", "trials", *shown]
+    rows = [
+        [str(agent), str(int(row["trials"])), *(str(int(row[status])) for status in shown)]
+        for agent, row in report.statuses.iterrows()
+    ]
+    hidden = [status for status in STATUSES if status not in shown]
+    caption = f"trials by how they ended; no trial ended {', '.join(hidden)}" if hidden else None
+    return DisplayTable("statuses", "Statuses", columns, rows, frozenset(range(1, len(columns))), caption=caption)
+
+
+def _failures(report: Report) -> DisplayTable:
+    columns = ["agent", "status", "trials", "reason"]
+    rows = [
+        [str(row.agent), str(row.status), str(row.trials), str(row.reason)]
+        for row in report.failures.itertuples(index=False)
+    ]
+    table = DisplayTable(
+        "failures", "Failures: most frequent reasons", columns, rows, frozenset({2}), free_text=frozenset({3}),
+        caption=f"each agent's {TOP_REASONS} most frequent (status, first line of the reason); `runner report "
+        "--format json` and trials.parquet have every trial's",
+    )  # fmt: skip
+    if not rows:
+        table.message = "every trial ended ok"
+    return table
+
+
+def _labels(report: Report) -> DisplayTable:
+    columns = ["agent label", "agent", "model", "arguments hash", "variant"]
+    rows = [
+        [str(row.agent_label), str(row.agent), _text(row.model), _text(row.arguments_hash), _text(row.variant)]
+        for row in report.labels.itertuples(index=False)
+    ]
+    return DisplayTable("labels", "Agent labels", columns, rows, caption=LABEL_NOTE)
+
+
 def _aup_cell(report: Report, mode: str, agent: str, value: object) -> str:
     """An agent's AUP; in MLGym's mode with the floor beside it, since failing there is nearly free."""
     section = report.aup[mode]
     if mode != "mlgym" or not section.available or agent not in section.table.index:
         return fmt(value, ".3f")
-    return f"{fmt(value, '.3f')} (all-fail floor {fmt(section.table.loc[agent, 'floor'], '.3f')})"
+    floor = section.table.loc[agent, "floor"]
+    number, bottom = _number(value), _number(floor)
+    if number is not None and bottom is not None and number <= bottom + 1e-9:
+        return f"{fmt(value, '.3f')} (= all-fail floor)"
+    return f"{fmt(value, '.3f')} (all-fail floor {fmt(floor, '.3f')})"
 
 
 def _aup(report: Report) -> DisplayTable:
@@ -119,17 +172,17 @@ def _aup(report: Report) -> DisplayTable:
 
 
 def _tasks(report: Report) -> DisplayTable:
-    columns = ["task", "task id", "digest", "kind", "better", "trials", "agents", "AUP baseline", "baseline from"]
+    columns = ["task", "digest", "kind", "better", "trials", "agents", "AUP baseline", "baseline from"]
     rows = []
     for row in report.tasks.itertuples(index=False):
         direction = "mixed" if row.higher_is_better is None else ("higher" if row.higher_is_better else "lower")
         rows.append(
             [
-                str(row.task), str(row.task_id), str(row.task_digest)[:12], str(row.kind), direction, str(row.trials),
+                str(row.task), str(row.task_digest)[:12], str(row.kind), direction, str(row.trials),
                 str(row.agents), fmt(row.baseline, ".6g"), _text(row.baseline_source),
             ]
         )  # fmt: skip
-    return DisplayTable("tasks", "Tasks", columns, rows, frozenset({5, 6, 7}))
+    return DisplayTable("tasks", "Tasks", columns, rows, frozenset({4, 5, 6}))
 
 
 def _fsr(report: Report) -> DisplayTable | None:
@@ -175,11 +228,15 @@ def _per_task(report: Report) -> DisplayTable:
         ]
         for row in report.per_task.itertuples(index=False)
     ]  # fmt: skip
-    return DisplayTable("per_task", "Per task", columns, rows, frozenset({2, 3, 4, 6, 7}),
+    return DisplayTable("per_task", "Per task", columns, rows, frozenset({2, 3, 4, 6, 7}), keys=2,
                         caption="mean score and mean normalized are over valid seeds")  # fmt: skip
 
 
 def display_tables(report: Report) -> list[DisplayTable]:
-    """The report's tables in reading order: agents, AUP, FSR (speedruns only), pairwise, per task, tasks."""
-    tables = [_agents(report), _aup(report), _fsr(report), _pairwise(report), _per_task(report), _tasks(report)]
+    """The report's tables in reading order: agents, statuses, failures, AUP, FSR (speedruns only), pairwise, per
+    task, tasks, agent labels."""
+    tables = [
+        _agents(report), _statuses(report), _failures(report), _aup(report), _fsr(report), _pairwise(report),
+        _per_task(report), _tasks(report), _labels(report),
+    ]  # fmt: skip
     return [table for table in tables if table is not None]

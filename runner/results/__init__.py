@@ -1,5 +1,21 @@
 """Trial results as persisted records (`result.json`): written atomically, read only where the runner writes them."""
 
+from ._config import DEFAULT_RETRIES, RunConfig, RunConfigError
+from ._events import (
+    ARGUMENT_CHARS,
+    EVENT_KINDS,
+    EVENTS_FILE,
+    CommandRun,
+    Event,
+    EventsRead,
+    Grading,
+    ModelCall,
+    SandboxStarted,
+    SandboxStopped,
+    TrialEnded,
+    TrialStarted,
+    read_events,
+)
 from ._models import (
     RESULT_SCHEMA_VERSION,
     CompetitionDetails,
@@ -14,9 +30,11 @@ from ._models import (
 )
 from ._store import (
     RESULT_FILE,
+    RecordIdentity,
     identity_problem,
     iter_results,
     read_result,
+    read_result_bytes,
     read_result_file,
     result_files,
     write_atomic,
@@ -24,20 +42,38 @@ from ._store import (
 )
 
 __all__ = [
+    "DEFAULT_RETRIES",
+    "RunConfig",
+    "RunConfigError",
+    "ARGUMENT_CHARS",
+    "EVENTS_FILE",
+    "EVENT_KINDS",
     "RESULT_FILE",
     "RESULT_SCHEMA_VERSION",
+    "CommandRun",
     "CompetitionDetails",
+    "Event",
+    "EventsRead",
+    "Grading",
     "Lock",
+    "ModelCall",
+    "RecordIdentity",
     "ResearchDetails",
+    "SandboxStarted",
+    "SandboxStopped",
     "SpeedrunDetails",
     "Thresholds",
     "TrialDetails",
+    "TrialEnded",
     "TrialResult",
+    "TrialStarted",
     "TrialStatus",
     "Usage",
     "identity_problem",
     "iter_results",
+    "read_events",
     "read_result",
+    "read_result_bytes",
     "read_result_file",
     "result_files",
     "write_atomic",

@@ -9,6 +9,8 @@ from pydantic import Field
 
 from spec import StrictModel
 
+from ._config import RunConfig
+
 RESULT_SCHEMA_VERSION = 1
 
 TrialStatus = Literal["ok", "invalid_submission", "rule_violation", "agent_error", "timeout", "oom", "infra_error"]
@@ -161,3 +163,8 @@ class TrialResult(StrictModel):
     usage: Usage = Field(default_factory=Usage, description="Model usage.")
     details: TrialDetails = Field(description="Kind-specific details.")
     lock: Lock = Field(description="What ran.")
+    run_config: RunConfig | None = Field(
+        default=None,
+        description="The batch's settings as `runner exec` resolved them (null for a single trial run "
+        "from code); the same keys as a `--config` file.",
+    )

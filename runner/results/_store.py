@@ -14,6 +14,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -46,7 +47,22 @@ def write_result(folder: Path, result: TrialResult) -> Path:
     return path
 
 
-def identity_problem(result: TrialResult, trial_id: str) -> str | None:
+class RecordIdentity(Protocol):
+    """What names a trial in its record: a `TrialResult`, or the same fields read from one in bulk."""
+
+    @property
+    def trial_id(self) -> str: ...
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def task_digest(self) -> str: ...
+    @property
+    def agent_label(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+
+
+def identity_problem(result: RecordIdentity, trial_id: str) -> str | None:
     """Why `result` is not the record of trial `trial_id` (the folder it was found in), or None when it is.
 
     The trial id must be the folder's, and the record's task, digest, agent label and seed must be the ones its
@@ -64,14 +80,22 @@ def _read_regular(path: Path) -> bytes:
     """The bytes of a regular file, never following a link at its last component (OSError otherwise)."""
     handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(f"{path} is not a regular file")
-        with os.fdopen(handle, "rb") as stream:
-            handle = -1
-            return stream.read()
+        # plain reads, not a buffered file object: a report reads tens of thousands of these
+        chunks: list[bytes] = []
+        while chunk := os.read(handle, info.st_size + 1 if not chunks else 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
     finally:
-        if handle >= 0:
-            os.close(handle)
+        os.close(handle)
+
+
+def read_result_bytes(path: Path) -> bytes:
+    """The raw bytes of one result.json (a regular file, not a link), for readers that parse many records in bulk
+    and validate them themselves (`runner report`). Raises OSError."""
+    return _read_regular(path)
 
 
 def read_result_file(path: Path) -> TrialResult:
@@ -91,7 +115,7 @@ def read_result(folder: Path, trial_id: str | None = None) -> TrialResult | None
     return result
 
 
-def _subfolders(folder: Path) -> list[os.DirEntry[str]]:
+def _subfolders(folder: str | Path) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as entries:
             return sorted((e for e in entries if e.is_dir(follow_symlinks=False)), key=lambda entry: entry.name)
@@ -109,13 +133,17 @@ def result_files(runs_dir: Path) -> Iterator[tuple[str, Path]]:
     for task in _subfolders(runs_dir):
         if "@" not in task.name:
             continue
-        for label in _subfolders(Path(task.path)):
-            for seed in _subfolders(Path(label.path)):
+        for label in _subfolders(task.path):
+            for seed in _subfolders(label.path):
                 if not _SEED_FOLDER.fullmatch(seed.name):
                     continue
-                path = Path(seed.path) / RESULT_FILE
-                if path.is_symlink() or path.exists():
-                    yield f"{task.name}/{label.name}/{seed.name}", path
+                # one lstat, not a Path per folder and two stats: a report walks tens of thousands of trial folders
+                path = f"{seed.path}{os.sep}{RESULT_FILE}"
+                try:
+                    os.lstat(path)
+                except OSError:
+                    continue
+                yield f"{task.name}/{label.name}/{seed.name}", Path(path)
 
 
 def iter_results(runs_dir: Path) -> Iterator[tuple[Path, TrialResult]]:

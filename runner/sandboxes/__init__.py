@@ -4,10 +4,9 @@ Every backend gives the same workspace contract (see `_base`); adding a backend 
 decorated by `sandbox_backend`.
 """
 
-import contextlib
-
 from . import _local
 from ._base import (
+    BACKENDS,
     CODE_DIR,
     DATA_DIR,
     MODEL_DIR,
@@ -28,10 +27,15 @@ from ._local import IsolationWarning, LocalBackend, LocalSandbox
 from ._output import OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES, CappedOutput
 from ._quota import QuotaWarning, Staging, fit_quota, mount_quota, quota_exhausted, release_quota
 
-with contextlib.suppress(ImportError):  # the docker backend needs the docker SDK
+try:
     from . import _docker  # noqa: F401
+except ImportError as error:  # the docker backend needs the docker SDK: asking for it says how to get it
+    BACKENDS.unavailable(
+        "docker", f"the docker SDK cannot be imported ({error}): `pip install docker`, or use --backend local"
+    )
 
 __all__ = [
+    "BACKENDS",
     "CODE_DIR",
     "DATA_DIR",
     "MODEL_DIR",

@@ -26,6 +26,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+from runner._errors import BenchsmithError
+from runner.plugins import GROUPS, Registry
+
 TASK_DIR = "/task"
 DATA_DIR = "/data"
 CODE_DIR = "/workspace/code"
@@ -35,7 +38,7 @@ MODEL_DIR = "/run/benchsmith"
 GpuPolicy = Literal["none", "optional", "required"]
 
 
-class SandboxError(RuntimeError):
+class SandboxError(BenchsmithError, RuntimeError):
     """The sandbox itself failed (an infrastructure error, retried): not the agent's fault."""
 
 
@@ -79,6 +82,7 @@ class SandboxSpec:
         """The variables of the workspace contract, as the sandbox sees them."""
         return {
             "BENCHSMITH_DATA": DATA_DIR,
+            "BENCHSMITH_TASK": TASK_DIR,
             "BENCHSMITH_SUBMISSION": f"{SUBMISSION_DIR}/{self.submission_file}",
             "BENCHSMITH_WORKDIR": CODE_DIR,
             "BENCHSMITH_DESCRIPTION": f"{TASK_DIR}/description.md",
@@ -126,6 +130,11 @@ class Sandbox(ABC):
         """What ran, for the result's lock (image id, python version)."""
         return {}
 
+    def contract_path(self, inside: str) -> str:
+        """Where a workspace-contract path (DATA_DIR, CODE_DIR, ...) is for the commands this sandbox runs: the path
+        itself wherever the contract's folders are mounted there; the host folder behind it where they are not."""
+        return inside
+
     def __enter__(self) -> Sandbox:
         return self
 
@@ -153,30 +162,27 @@ class SandboxBackend(ABC):
         return 0
 
 
-_BACKENDS: dict[str, type[SandboxBackend]] = {}
+BACKENDS: Registry[type[SandboxBackend]] = Registry("sandbox backend", GROUPS["sandboxes"])
+"""Sandbox backends by name: local, docker and those of installed packages (entry-point group
+`benchsmith.sandboxes`)."""
 
 
 def sandbox_backend(name: str) -> Callable[[type[SandboxBackend]], type[SandboxBackend]]:
     """Register a backend class under `name`; adding a backend is one file."""
 
-    def register(cls: type[SandboxBackend]) -> type[SandboxBackend]:
-        if name in _BACKENDS:
-            raise ValueError(f"sandbox backend {name!r} is registered twice")
+    def stamp(cls: type[SandboxBackend]) -> None:
         cls.name = name
-        _BACKENDS[name] = cls
-        return cls
 
-    return register
+    return BACKENDS.decorator(name, on_add=stamp)
 
 
 def backend_names() -> list[str]:
     """Registered backend names."""
-    return sorted(_BACKENDS)
+    return BACKENDS.names()
 
 
 def get_backend(name: str) -> SandboxBackend:
-    """An instance of the named backend."""
-    try:
-        return _BACKENDS[name]()
-    except KeyError:
-        raise SandboxUnavailable(f"no sandbox backend {name!r}; choose one of {', '.join(backend_names())}") from None
+    """An instance of the named backend (UnknownPluginError or PluginUnavailableError when there is none)."""
+    instance = BACKENDS.get(name)()
+    instance.name = name
+    return instance

@@ -242,16 +242,29 @@ class LocalSandbox(Sandbox):
             # /dev is the host's, so CUDA's own filter is what keeps a trial off the GPUs given to others.
             env["CUDA_VISIBLE_DEVICES"] = ",".join(self.spec.gpu_ids)
         if not self.isolated:
-            mapping = {TASK_DIR: self.spec.task_dir, DATA_DIR: self.spec.data_dir, CODE_DIR: self.spec.code_dir,
-                       SUBMISSION_DIR: self.spec.submission_dir}  # fmt: skip
-            if self.spec.model_socket is not None:
-                mapping[MODEL_DIR] = self.spec.model_socket.parent
+            mapping = self._host_folders()
             for key in list(env):
                 for inside, outside in mapping.items():
                     value = env[key]  # a command line may name several folders: map each in turn
                     if value.startswith(inside) or f" {inside}" in value:
                         env[key] = value.replace(inside, str(outside))
         return env
+
+    def _host_folders(self) -> dict[str, Path]:
+        """Without bubblewrap nothing is mounted: each contract folder is its host folder."""
+        mapping = {TASK_DIR: self.spec.task_dir, DATA_DIR: self.spec.data_dir, CODE_DIR: self.spec.code_dir,
+                   SUBMISSION_DIR: self.spec.submission_dir}  # fmt: skip
+        if self.spec.model_socket is not None:
+            mapping[MODEL_DIR] = self.spec.model_socket.parent
+        return mapping
+
+    def contract_path(self, inside: str) -> str:
+        if self.isolated:
+            return inside
+        for folder, outside in self._host_folders().items():
+            if inside == folder or inside.startswith(folder + "/"):
+                return str(outside) + inside[len(folder) :]
+        return inside
 
     def _bwrap(self, command: Sequence[str], env: dict[str, str]) -> tuple[list[str], list[str]]:
         """bubblewrap's options (they name host folders) and the command line it runs (it names none)."""

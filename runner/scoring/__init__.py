@@ -8,7 +8,16 @@
 """
 
 from ._aup import N_TAU, AupMode, aup, aup_best_last, aup_table, best_of_runs, performance_profile, tau_grid
-from ._elo import ELO_BASE, ELO_SCALE, L2_PENALTY, bootstrap_ratings, bradley_terry, pairwise_matches, win_matrix
+from ._elo import (
+    ELO_BASE,
+    ELO_SCALE,
+    L2_PENALTY,
+    bootstrap_ratings,
+    bradley_terry,
+    pairwise_matches,
+    separation,
+    win_matrix,
+)
 from ._fsr import FsrSummary, fsr, fsr_summary
 from ._leaderboard import (
     MLEBENCH_DECIMALS,
@@ -44,6 +53,7 @@ __all__ = [
     "pairwise_matches",
     "percentile",
     "performance_profile",
+    "separation",
     "tau_grid",
     "win_matrix",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "bootstrap_ratings",
     "bradley_terry",
     "pairwise_matches",
+    "separation",
     "win_matrix",
 ]
 
@@ -352,6 +353,45 @@ def _fit_round(wins: FloatArray, start: FloatArray, l2: float) -> FloatArray:
         return out
     out[present] = _to_elo(_fit(wins, start, l2))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Separation
+# ---------------------------------------------------------------------------------------------------------
+
+
+def separation(matches: pd.DataFrame) -> pd.DataFrame:
+    """Which agents' ratings have no finite maximum-likelihood value, and on which side.
+
+    Agent i "scored against" j when it won or tied a match with j. The maximum-likelihood ratings exist only when
+    that directed graph is strongly connected; otherwise its strongly connected groups are ordered, and each
+    group's distance to the groups it never scored against, or that never scored against it, is infinite: only
+    the L2 penalty makes the fitted number finite, and every bootstrap round puts it at about the same place, so
+    its interval says nothing. A group no other agent scored against is unbounded above, one that scored against
+    no other agent unbounded below, one between such groups both.
+
+    Returns a frame indexed by agent (sorted) with boolean columns above and below and `group`, the agents of its
+    group (comma-separated). Raises ValueError for no matches or malformed matches.
+    """
+    pairs = _Pairs(matches)
+    wins, _ = pairs.totals()
+    scored = wins > 0
+    count, labels = csgraph.connected_components(sparse.csr_matrix(scored), directed=True, connection="strong")
+    above = np.zeros(pairs.size, dtype=bool)
+    below = np.zeros(pairs.size, dtype=bool)
+    members: dict[int, list[str]] = {}
+    for name, label in zip(pairs.names, labels, strict=True):
+        members.setdefault(int(label), []).append(name)
+    if count > 1:
+        for label in range(count):
+            inside = labels == label
+            # outside the group's own strongly connected part, every match was won by one side: the group is
+            # infinitely far above those it scored against and below those that scored against it
+            above[inside] = bool(scored[np.ix_(inside, ~inside)].any())
+            below[inside] = bool(scored[np.ix_(~inside, inside)].any())
+    index = pd.Index(pairs.names, name="agent")
+    group = [", ".join(members[int(label)]) for label in labels]
+    return pd.DataFrame({"above": above, "below": below, "group": group}, index=index)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -2,16 +2,20 @@
 
 from ._batch import BatchReport, pending_requests, record_outcome, run_batch
 from ._claims import ClaimOutcome, ClaimRecord, claim, run_claimed
+from ._events import EventLog, RecordingSandbox, recorded_sandbox
 from ._identity import TrialKey, agent_label
-from ._kinds import KindRuntime, Scored, TrialOptionError, get_kind_runtime, kind_runtime
+from ._kinds import KIND_RUNTIMES, KindRuntime, Scored, TrialOptionError, get_kind_runtime, kind_runtime
 from ._run import RunSettings, TrialRequest, run_trial
 from ._workspace import TrialFolders, make_workspace
 
 __all__ = [
+    "KIND_RUNTIMES",
     "BatchReport",
     "ClaimOutcome",
     "ClaimRecord",
+    "EventLog",
     "KindRuntime",
+    "RecordingSandbox",
     "RunSettings",
     "Scored",
     "TrialFolders",
@@ -25,6 +29,7 @@ __all__ = [
     "make_workspace",
     "pending_requests",
     "record_outcome",
+    "recorded_sandbox",
     "run_batch",
     "run_claimed",
     "run_trial",

@@ -30,7 +30,6 @@ from ._run import RunSettings, TrialRequest, run_trial
 
 LOCK_FILE = ".lock"
 CLAIM_FILE = ".claim"
-RETRIES = 2
 BACKOFF_S = 1.0
 ClaimOutcome = Literal["ran", "skipped", "busy", "stopped"]
 
@@ -97,13 +96,13 @@ def claim(folder: Path, *, wait_s: float = 0.0) -> Iterator[Claim | None]:
 
 def _with_retries(request: TrialRequest, settings: RunSettings, held: Claim, gpu_ids: tuple[str, ...]) -> TrialResult:
     attempt = held.first_attempt
-    retries_left = RETRIES
+    retries_left = settings.retries
     while True:
         held.record(attempt)
         result = run_trial(request, settings, attempt, gpu_ids=gpu_ids)
         if result.status != "infra_error" or retries_left <= 0 or settings.stop.is_set():
             return result
-        time.sleep(BACKOFF_S * 2 ** (RETRIES - retries_left))
+        time.sleep(BACKOFF_S * 2 ** (settings.retries - retries_left))
         retries_left -= 1
         attempt += 1
 

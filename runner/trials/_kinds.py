@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner._errors import EXIT_USAGE, BenchsmithError
+from runner.plugins import GROUPS, Registry
 from runner.preparation import PreparedTask
 from runner.results import TrialDetails, TrialStatus
 
@@ -20,8 +22,10 @@ if TYPE_CHECKING:
     from ._run import RunSettings, TrialRequest
 
 
-class TrialOptionError(ValueError):
+class TrialOptionError(BenchsmithError, ValueError):
     """Trial options that do not fit the task (e.g. `--record` on a competition); a usage error."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass
@@ -73,22 +77,20 @@ class KindRuntime(ABC):
         """Details for a trial that was not scored (the agent failed)."""
 
 
-_RUNTIMES: dict[str, type[KindRuntime]] = {}
+KIND_RUNTIMES: Registry[type[KindRuntime]] = Registry("task-kind runtime", GROUPS["kinds"])
+"""How each task kind runs and is scored (competition, research, speedrun) and those of installed packages
+(entry-point group `benchsmith.kinds`)."""
 
 
 def kind_runtime(kind: str) -> Callable[[type[KindRuntime]], type[KindRuntime]]:
     """Register the runtime of a task kind."""
 
-    def register(cls: type[KindRuntime]) -> type[KindRuntime]:
-        if kind in _RUNTIMES:
-            raise ValueError(f"kind runtime {kind!r} is registered twice")
+    def stamp(cls: type[KindRuntime]) -> None:
         cls.kind = kind
-        _RUNTIMES[kind] = cls
-        return cls
 
-    return register
+    return KIND_RUNTIMES.decorator(kind, on_add=stamp)
 
 
 def get_kind_runtime(kind: str) -> KindRuntime:
     """An instance of the runtime of `kind`."""
-    return _RUNTIMES[kind]()
+    return KIND_RUNTIMES.get(kind)()

@@ -15,7 +15,19 @@ from runner.agents import AgentContext, AgentOutcome, get_agent
 from runner.grading import GradingError
 from runner.llm import ModelAccess, ModelError, ModelProxy, batch_meter
 from runner.preparation import PreparationError, prepare_task
-from runner.results import Lock, TrialResult, TrialStatus, Usage, write_result
+from runner.results import (
+    DEFAULT_RETRIES,
+    EVENTS_FILE,
+    Grading,
+    Lock,
+    RunConfig,
+    TrialEnded,
+    TrialResult,
+    TrialStarted,
+    TrialStatus,
+    Usage,
+    write_result,
+)
 from runner.sandboxes import (
     HandedInError,
     SandboxError,
@@ -28,6 +40,7 @@ from runner.sandboxes import (
 from spec import AnyTask, LoadedTask, task_digest
 
 from . import _competition, _research, _speedrun  # noqa: F401  (register the kind runtimes)
+from ._events import EventLog, recorded_sandbox
 from ._identity import TrialKey
 from ._kinds import Scored, get_kind_runtime
 from ._workspace import TrialFolders, fit_workspace, make_workspace, release_workspace
@@ -51,6 +64,9 @@ class TrialRequest:
     """Speedrun hints (`--hint-level`): `0`, `2`, `1+2`, `diff`, `upstream:1+2+3`, ... (see `spec.HintSelection`)."""
     model_access: ModelAccess | None = None
     """`--allow-model`: the trial's sandbox reaches the configured model only through a runner-side proxy."""
+    model_source: str | None = None
+    """Where `model` came from (`flag --model`, `env BENCHSMITH_MODEL`, `endpoint /models`, ...), for the agent's
+    log; not part of the trial's identity."""
 
     @property
     def manifest(self) -> AnyTask:
@@ -83,6 +99,10 @@ class RunSettings:
     medal_round_to: int | None = None  # MLE-bench rounds scores to 5 decimals before judging medals; opt-in
     stop: threading.Event = field(default_factory=threading.Event)
     on_sandbox: Callable[[object], None] | None = None
+    retries: int = DEFAULT_RETRIES
+    """Times a trial that ends in infra_error is run again in this batch (`--retry-on-error`)."""
+    run_config: RunConfig | None = None
+    """The batch's settings, recorded in every result (`runner exec` resolves them)."""
 
 
 def _benchsmith_version() -> str:
@@ -108,6 +128,9 @@ def run_trial(
     submission_copy: str | None = None
     proxy: ModelProxy | None = None
     folders: TrialFolders | None = None
+    events = EventLog(folder / EVENTS_FILE)
+    events.emit(TrialStarted(trial_id=key.trial_id, agent=request.agent, model=request.model,
+                             backend=settings.backend, attempt=attempt))  # fmt: skip
     try:
         agent = get_agent(request.agent)
         prepared = prepare_task(request.task, cache_root=settings.cache_root)
@@ -116,7 +139,7 @@ def run_trial(
         fit_workspace(folders, task)
         file_name = task.submission.file if task.submission else "submission.csv"
         if request.model_access is not None:
-            proxy = ModelProxy(request.model_access, batch_meter())
+            proxy = ModelProxy(request.model_access, batch_meter(), on_call=events.model_call("proxy"))
         spec = SandboxSpec(
             trial_id=key.trial_id, task_dir=folders.task, data_dir=prepared.public, code_dir=folders.code,
             submission_dir=folders.submission, submission_file=file_name, packages=tuple(task.environment.packages),
@@ -132,13 +155,14 @@ def run_trial(
             with log_path.open("a", encoding="utf-8") as stream:
                 stream.write(text if text.endswith("\n") else text + "\n")
 
-        with get_backend(settings.backend).open(spec) as sandbox:
+        with recorded_sandbox(get_backend(settings.backend), spec, settings.backend, events) as sandbox:
             if settings.on_sandbox is not None:
                 settings.on_sandbox(sandbox)
             context = AgentContext(
                 task=task, manifest_path=request.task.path, sandbox=sandbox, code_dir=folders.code,
                 submission_path=folders.submission / file_name, public_dir=prepared.public, seed=request.seed,
-                args=request.args, model=request.model, log=log,
+                args=request.args, model=request.model, model_source=request.model_source, log=log,
+                on_model_call=events.model_call("agent"),
                 prepared=prepared if agent.needs_private else None,
             )  # fmt: skip
             outcome = agent.run(context)
@@ -158,11 +182,14 @@ def run_trial(
         handed_in = task.submission is not None and (submission.exists() or submission.is_symlink())
         problem = handed_in_problem(submission, quota_bytes) if handed_in else None
         if outcome.status == "ok":
+            grading = time.monotonic()
             scored = (
                 Scored(status="invalid_submission", reason=problem)
                 if problem is not None
                 else runtime.score(request, settings, prepared, folders, submission)
             )
+            events.emit(Grading(status=scored.status, score=scored.score, reason=scored.reason,
+                                duration_s=time.monotonic() - grading))  # fmt: skip
         if handed_in and problem is None and outcome.status == "ok" and scored.status == "ok":
             try:
                 copy_handed_in(submission, folder / file_name, quota_bytes)
@@ -190,10 +217,17 @@ def run_trial(
         status=status, reason=reason, attempts=attempt, score=scored.score,
         higher_is_better=runtime.higher_is_better(request), started_at=started_at,
         duration_s=time.monotonic() - started, usage=outcome.usage if outcome.usage else Usage(),
-        details=scored.details or runtime.details(request, submission_copy), lock=lock,
+        details=scored.details or runtime.details(request, submission_copy), lock=lock, run_config=settings.run_config,
         **scored.fields,
     )  # fmt: skip
-    if not settings.stop.is_set():
-        # A trial cut short by Ctrl-C leaves no result, so the next run does it again rather than keep a wreck.
-        write_result(folder, result)
+    recorded = False
+    try:
+        if not settings.stop.is_set():
+            # A trial cut short by Ctrl-C leaves no result, so the next run does it again rather than keep a wreck.
+            write_result(folder, result)
+            recorded = True
+    finally:
+        events.emit(TrialEnded(status=status, reason=reason, duration_s=result.duration_s, recorded=recorded,
+                               lost_events=events.lost))  # fmt: skip
+        events.close()
     return result

@@ -85,7 +85,7 @@ def test_help_texts_written_out_match_the_registries() -> None:
     from runner.llm import DEFAULT_API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_MODEL
     from runner.llm_server import DEFAULT_CHAT_FORMAT, DEFAULT_N_CTX, DEFAULT_START_TIMEOUT
 
-    agents = _option_help(["exec"], "agent").removeprefix("Agent: ").removesuffix(".")
+    agents = _option_help(["exec"], "agent").removeprefix("Agent: ").split(" (")[0]
     assert sorted(agents.split(", ")) == sorted(agent_names())
     executors = _option_help(["exec"], "executor").removeprefix("Where trials run: ").split(" (")[0]
     assert sorted(executors.split(", ")) == sorted(executor_names())

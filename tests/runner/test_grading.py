@@ -143,6 +143,76 @@ def test_fast_path_scores_equal_the_reference_path(
         assert fast.score == reference
 
 
+def _shaped_ids(shape: str, n: int, rng: np.random.Generator) -> list[str]:
+    numbers = rng.permutation(10 * n)[:n]
+    if shape == "timestamps":  # 27 bytes, one width: four words before packing
+        return [
+            f"2015-01-{1 + i // 86400:02d} {i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.0000002"
+            for i in numbers
+        ]
+    if shape == "uuids":  # 36 bytes of hex: more than one word after packing
+        return [f"{int(i) * 0x9E3779B97F4A7C15 % 2**128:032x}-{i:03d}" for i in numbers]
+    if shape == "short":  # one width, under eight bytes: the last ids' words run past the text
+        return [f"{i:05d}" for i in numbers]
+    if shape == "unicode":  # multi-byte UTF-8, of varying width
+        return [f"é{'ü' * int(i % 3)}{i}" for i in numbers]
+    return [str(i) for i in numbers]  # integers of varying width, as most Kaggle ids
+
+
+@pytest.mark.parametrize("shape", ["timestamps", "uuids", "short", "unicode", "integers"])
+def test_fast_path_aligns_every_id_shape_as_the_reference_path(tmp_path: Path, shape: str) -> None:
+    from runner.grading import score_frames
+    from runner.grading._fast import fast_score
+    from runner.grading._grade import read_answers
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    ids = _shaped_ids(shape, n, rng)
+    task, manifest = _task_with(tmp_path, "rmse", "y", higher_is_better=False)
+    answers = _write(tmp_path / "answers.csv", pd.DataFrame({"id": ids, "y": rng.normal(size=n)}))
+    frame = pd.DataFrame({"id": ids, "y": rng.normal(size=n)})
+    for name, submitted in {
+        "shuffled": frame.iloc[rng.permutation(n)],
+        "in order": frame,
+        "one id longer": frame.assign(id=[*ids[:-1], ids[-1] + "x" * 40]),
+        "one id repeated": frame.assign(id=[*ids[:-1], ids[0]]),
+    }.items():
+        submission = _write(tmp_path / "submission.csv", submitted)
+        fast = fast_score(task, submission, answers)
+        if name in ("shuffled", "in order"):
+            reference = score_frames(
+                task, manifest, pd.read_csv(submission, dtype={"id": str}), read_answers(tmp_path, "id", answers)
+            )
+            assert fast == reference, name
+        else:  # the reference path words the reason
+            assert fast is None, name
+            assert not grade_submission(task, manifest, submission, tmp_path, answers=answers).valid
+
+
+@pytest.mark.parametrize("shape", ["timestamps", "uuids", "short", "unicode", "integers"])
+def test_alignment_across_arrow_chunks_pairs_every_id(shape: str) -> None:
+    """Large files arrive in many chunks, some starting mid-buffer; ids are read in place from each."""
+    import pyarrow as pa
+
+    from runner.grading._fast import _alignment
+
+    rng = np.random.default_rng(5)
+    n = 2000
+    ids = _shaped_ids(shape, n, rng)
+
+    def chunked(values: list[str]) -> pa.ChunkedArray:
+        whole = pa.array(["padding", *values])[1:]  # an offset into its buffers
+        cuts = sorted(int(cut) for cut in rng.choice(np.arange(1, n), 5, replace=False))
+        return pa.chunked_array([whole[a:b] for a, b in zip([0, *cuts], [*cuts, n], strict=True)])
+
+    shuffled = [ids[i] for i in rng.permutation(n)]
+    positions = _alignment(chunked(shuffled), chunked(ids))
+    assert isinstance(positions, np.ndarray)
+    assert [shuffled[p] for p in positions] == ids
+    assert _alignment(chunked(sorted(ids)), chunked(sorted(ids))) is True  # already in order: nothing to move
+    assert _alignment(chunked([*shuffled[:-1], shuffled[0]]), chunked(ids)) is None
+
+
 def test_vectorised_metrics_equal_the_library_on_random_inputs() -> None:
     import pyarrow as pa
 
@@ -156,10 +226,19 @@ def test_vectorised_metrics_equal_the_library_on_random_inputs() -> None:
         labels[0], labels[1] = 0, 1
         cases = {"rmse": (truth, guess), "mse": (truth, guess), "mae": (truth, guess), "roc_auc": (labels, guess),
                  "accuracy": (labels, rng.integers(0, 2, n))}  # fmt: skip
-        for name, (answers, predictions) in cases.items():
+        cases["accuracy of booleans"] = (labels.astype(bool), rng.integers(0, 2, n).astype(bool))
+        for case, (answers, predictions) in cases.items():
+            name = case.split()[0]
             expected = get_metric(name).score(pd.DataFrame({"a": answers}), pd.DataFrame({"p": predictions}))
             got = vectorised_score(name, [pa.array(answers)], [pa.array(predictions)], {})
-            assert got == pytest.approx(expected, abs=1e-12), name
+            assert got == pytest.approx(expected, abs=1e-12), case
+            # Shuffled predictions with the order that pairs them back, in chunks that start mid-buffer (an offset).
+            shuffled = rng.permutation(n)
+            cut = int(rng.integers(1, n))
+            padded = pa.array(np.concatenate([predictions[:1], predictions[shuffled]]))[1:]
+            chunked = pa.chunked_array([padded[:cut], padded[cut:]])
+            reordered = vectorised_score(name, [pa.array(answers)], [chunked], {}, order=np.argsort(shuffled))
+            assert reordered == got, case
 
 
 def test_the_fast_path_falls_back_for_what_it_does_not_reproduce() -> None:
@@ -172,6 +251,7 @@ def test_the_fast_path_falls_back_for_what_it_does_not_reproduce() -> None:
     assert vectorised_score("accuracy", [ints], [pa.array(["0", "1"])], {}) is None  # mixed label types
     assert vectorised_score("roc_auc", [pa.array([1, 1])], [floats], {}) is None  # one class: a worded error
     assert vectorised_score("rmse", [floats], [pa.array([0.5, float("inf")])], {}) is None
+    assert vectorised_score("rmse", [pa.array([2**53 + 1, 0])], [floats], {}) is None  # no float64 holds it
     assert vectorised_score("f1_macro", [ints], [ints], {}) is None  # no vectorised formulation
 
 

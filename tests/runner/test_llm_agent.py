@@ -191,3 +191,30 @@ def test_runner_exec_passes_the_llm_flags(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "only for the llm and gpt agents" in refused.stderr
     missing = _exec(tmp_path, {**env, KEY_ENV: ""}, "--agent", "llm", "--api-key-env", KEY_ENV)
     assert missing.returncode == 2 and f"set {KEY_ENV} or --api-key-env" in missing.stderr
+
+
+def test_without_model_the_trial_records_the_model_the_endpoint_serves(tmp_path: Path) -> None:
+    """Only OPENAI_BASE_URL set (what `runner llm serve` says to export): the trial is labelled, recorded and logged
+    with the model the server lists, not the built-in default; a --model it does not list is refused up front."""
+    server = ScriptedServer([reply("A constant.", constant("Adelie"))], models=["served-model"])
+    env = {**os.environ, "OPENAI_BASE_URL": server.base_url, KEY_ENV: KEY, "COLUMNS": "200"}
+    env.pop("BENCHSMITH_MODEL", None)
+    command = [sys.executable, "-c", "from runner.cli import main; main()", "exec", str(PENGUINS), "--agent", "llm",
+               "--api-key-env", KEY_ENV, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(tmp_path / "cache"),
+               "--agent-arg", "drafts=1", "--agent-arg", "debug=0", "--agent-arg", "improve=0"]  # fmt: skip
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+        refused = subprocess.run([*command, "--model", "gpt-4o-mini"], capture_output=True, text=True, env=env,
+                                 cwd=tmp_path, timeout=120)  # fmt: skip
+    finally:
+        server.close()
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    (result_file,) = (tmp_path / "runs").glob("*/*/seed-*/result.json")
+    recorded = json.loads(result_file.read_text())
+    assert recorded["status"] == "ok" and recorded["model"] == "served-model", recorded["reason"]
+    assert recorded["agent_label"].startswith("llm-served-model")
+    log = (result_file.parent / "logs" / "agent.log").read_text()
+    assert f"[llm] model served-model at {server.base_url} (endpoint /models)" in log
+    assert refused.returncode == 2 and not list((tmp_path / "runs").glob("*/llm-gpt-4o-mini*"))
+    message = " ".join(refused.stderr.split())
+    assert f"model gpt-4o-mini (flag --model) is not served by {server.base_url}, which serves served-model" in message

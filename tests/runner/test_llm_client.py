@@ -55,6 +55,8 @@ class ScriptedServer:
     script: list[tuple[int, dict[str, Any]] | str]
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    models: list[str] | None = None
+    """What GET /v1/models lists; None: the server does not implement it (404), as some do not."""
 
     def __post_init__(self) -> None:
         outer = self
@@ -62,6 +64,17 @@ class ScriptedServer:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                found = outer.models is not None and self.path.rstrip("/") == "/v1/models"
+                listing = {"object": "list", "data": [{"id": name, "object": "model", "created": 0,
+                                                      "owned_by": "test"} for name in outer.models or ()]}  # fmt: skip
+                data = json.dumps(listing if found else {"error": {"message": "not found"}}).encode()
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.llm import ModelMismatch, served_settings
 from runner.llm_server import (
     LLMServerError,
     LLMServerNotInstalled,
@@ -133,3 +134,16 @@ def test_gpt_agent_end_to_end_against_the_local_model(llm_server: ServerHandle, 
     assert result.usage.cost_usd == 0.0  # a loopback endpoint is never billed
     tree = tmp_path / "runs" / result.trial_id / "logs" / "tree"
     assert any(node.is_dir() for node in tree.iterdir())
+
+
+def test_without_model_the_served_model_is_chosen_and_a_wrong_one_refused(
+    llm_server: ServerHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real server lists one model: with none chosen it is the one recorded; one it does not serve is refused."""
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "local")
+    monkeypatch.delenv("BENCHSMITH_MODEL", raising=False)
+    chosen = served_settings({})
+    assert (chosen.model.value, chosen.model.source) == (llm_server.model, "endpoint /models")
+    with pytest.raises(ModelMismatch, match=r"model gpt-4o-mini \(flag --model\) is not served by"):
+        served_settings({"model": "gpt-4o-mini"})

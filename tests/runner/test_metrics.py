@@ -57,6 +57,7 @@ EXPECTED = {
     "rmsle": (False, 0.0, "value"),
     "medae": (False, 0.0, "value"),
     "mape": (False, 0.0, "value"),
+    "smape": (False, 0.0, "value"),
     "r2": (True, 1.0, "value"),
     "explained_variance": (True, 1.0, "value"),
     "pearson": (True, 1.0, "value"),
@@ -357,6 +358,7 @@ REGRESSION_CASES = {
     "mae": 2 / 4,
     "medae": 0.5,  # median of 0, 0, 1, 1
     "mape": (1 / 1 + 0 + 1 / 3 + 0) / 4,  # 1/3
+    "smape": (2 * 1 / 3 + 0 + 2 * 1 / 7 + 0) / 4,  # 2|p - y| / (|y| + |p|)
     # mean 2.5, total sum of squares 2.25 + 0.25 + 0.25 + 2.25 = 5, residual sum 2 -> 1 - 2/5
     "r2": 1 - 2 / 5,
     # residuals [-1, 0, -1, 0] have variance 1/4; Var(true) = 5/4 -> 1 - (1/4)/(5/4)
@@ -514,6 +516,7 @@ PERFECT: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {
             "rmsle",
             "medae",
             "mape",
+            "smape",
             "r2",
             "explained_variance",
             "pearson",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,8 +14,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rich.cells import cell_len
 
-from runner.reports import TRIAL_COLUMNS, build_report, load_trials, report_json, write_html
+from runner.reports import (
+    INDENT,
+    STATUSES,
+    TOP_REASONS,
+    TRIAL_COLUMNS,
+    DisplayTable,
+    build_report,
+    display_tables,
+    load_trials,
+    report_json,
+    write_html,
+)
 from runner.results import (
     CompetitionDetails,
     Lock,
@@ -377,3 +390,311 @@ def test_text_report_is_plain_text_off_a_terminal_and_rich_tables_on_one(runs: P
     end = agents[0].index("trials") + len("trials")
     assert len(agents) == 2 + len(AGENTS)
     assert all(row[end - 1].isdigit() and row[end] == " " for row in agents[2:])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# How trials ended, unbounded intervals, the AUP caveat, agent labels
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _sample_fails_everything(runs: Path) -> pd.DataFrame:
+    """The fixture with every `sample` trial an agent_error: it loses every match (perfect separation)."""
+    frame = load_trials(runs).frame.copy()
+    sample = frame["agent"] == "sample"
+    frame["status"] = frame["status"].where(~sample, "agent_error")
+    frame["reason"] = frame["reason"].where(~sample, "the command exited with 1: boom\nmore")
+    frame["valid"] = frame["valid"] & ~sample
+    for column in ("score", "normalized_score", "percentile"):
+        frame[column] = frame[column].where(~sample)
+    frame["medal"] = frame["medal"].where(~sample, None)
+    return frame
+
+
+def test_status_breakdown_and_top_failure_reasons(runs: Path) -> None:
+    built = build_report(_sample_fails_everything(runs), rounds=20)
+    assert list(built.statuses.columns) == ["trials", *STATUSES] and STATUSES[0] == "ok"
+    assert built.statuses.loc["sample"].to_dict() == {
+        "trials": 8, "ok": 0, "invalid_submission": 0, "rule_violation": 0, "agent_error": 8, "timeout": 0, "oom": 0,
+        "infra_error": 0,
+    }  # fmt: skip
+    assert built.statuses.loc["command-9f8e7d6c", "timeout"] == 1 and built.statuses.loc["baseline", "ok"] == 6
+    failures = {(row.agent, row.status, row.reason): row.trials for row in built.failures.itertuples(index=False)}
+    assert failures == {
+        ("sample", "agent_error", "the command exited with 1: boom"): 8,  # the first line of the reason
+        ("baseline", "timeout", "time limit"): 2,
+        ("command-9f8e7d6c", "timeout", "time limit"): 1,
+    }
+    many = _sample_fails_everything(runs)
+    many.loc[many["agent"] == "sample", "reason"] = [f"reason {index}" for index in range(8)]
+    assert (build_report(many, rounds=5).failures["agent"] == "sample").sum() == TOP_REASONS
+    data = report_json(built)
+    assert data["statuses"][0] == {"agent": "baseline", **built.statuses.loc["baseline"].to_dict()}  # type: ignore[index]
+    assert {"agent", "status", "reason", "trials"} == set(data["failures"][0])  # type: ignore[index]
+
+
+def test_elo_interval_is_unbounded_with_its_reason_under_perfect_separation(runs: Path) -> None:
+    built = build_report(_sample_fails_everything(runs), rounds=50)
+    ratings = built.elo.ratings
+    assert ratings.loc["sample", "interval"] == "unbounded (lost all)"
+    assert ratings.loc["sample", "interval_reason"] == "it lost every match it played"
+    assert ratings[["lower", "upper"]].loc["sample"].isna().all()
+    # the others, together, won every match against sample: their level is as unbounded as sample's
+    assert ratings["interval"].drop("sample").tolist() == ["unbounded (group won all)"] * 2
+    assert ratings.loc["baseline", "interval_reason"] == (
+        "its group (baseline, command-9f8e7d6c) won every match against the other agents"
+    )
+    data = report_json(built)
+    sample = next(row for row in data["elo"]["ratings"] if row["agent"] == "sample")  # type: ignore[index]
+    assert sample["lower"] is None and sample["upper"] is None and sample["interval"] == "unbounded (lost all)"
+    agents = next(table for table in display_tables(built) if table.key == "agents")
+    row = next(row for row in agents.rows if row[0] == "sample")
+    assert row[agents.columns.index("Elo 95% CI")] == "unbounded (lost all)"
+    assert any("sample: it lost every match it played" in note for note in built.notes)
+    # without separation, the same data keeps its intervals and adds no such note
+    plain = build_report(load_trials(runs).frame, rounds=50)
+    assert plain.elo.ratings["interval"].isna().all()
+    assert not any("Elo intervals not shown" in note for note in plain.notes)
+
+
+def test_separation_finds_the_groups_no_finite_rating_fits() -> None:
+    from runner.scoring import separation
+
+    def sides(rows: list[tuple[str, str, str]]) -> dict[str, tuple[bool, bool, str]]:
+        matches = pd.DataFrame(rows, columns=["a", "b", "winner"])
+        found = separation(matches)
+        return {str(agent): (bool(row.above), bool(row.below), str(row.group)) for agent, row in found.iterrows()}
+
+    # a chain: A beats B and C, B beats C
+    assert sides([("A", "B", "a"), ("A", "C", "a"), ("B", "C", "a")]) == {
+        "A": (True, False, "A"), "B": (True, True, "B"), "C": (False, True, "C"),
+    }  # fmt: skip
+    # A and B took points off each other (a tie): one group, which beat C every time
+    assert sides([("A", "B", "tie"), ("A", "C", "a"), ("C", "B", "b")]) == {
+        "A": (True, False, "A, B"), "B": (True, False, "A, B"), "C": (False, True, "C"),
+    }  # fmt: skip
+    # an upset anywhere connects everyone: every rating is finite
+    assert sides([("A", "B", "a"), ("B", "C", "a"), ("C", "A", "a")]) == {
+        name: (False, False, "A, B, C") for name in "ABC"
+    }
+
+
+def test_an_agent_failing_every_trial_does_not_look_competitive_in_aup(runs: Path) -> None:
+    built = build_report(_sample_fails_everything(runs), rounds=20)
+    agents = next(table for table in display_tables(built) if table.key == "agents")
+    assert agents.columns.index("AUP fixed") < agents.columns.index("AUP mlgym")  # the headline comes first
+    cells = {row[0]: dict(zip(agents.columns, row, strict=True)) for row in agents.rows}
+    assert cells["sample"]["AUP fixed"] == "0.000"
+    assert cells["sample"]["AUP mlgym"].endswith("(= all-fail floor)")
+    assert "(all-fail floor " in cells["command-9f8e7d6c"]["AUP mlgym"]
+
+
+def test_agent_labels_are_explained(runs: Path) -> None:
+    built = build_report(load_trials(runs).frame, rounds=5)
+    labels = {row.agent_label: row for row in built.labels.itertuples(index=False)}
+    assert labels["command-9f8e7d6c"].agent == "command" and labels["command-9f8e7d6c"].arguments_hash == "9f8e7d6c"
+    assert labels["sample"].arguments_hash is None
+    table = next(table for table in display_tables(built) if table.key == "labels")
+    assert table.caption is not None and "SHA-256" in table.caption and "--agent-arg" in table.caption
+    tasks = next(table for table in display_tables(built) if table.key == "tasks")
+    assert "task id" not in tasks.columns  # the task column already names it
+    from runner.reports._compute import _labels
+
+    made = pd.DataFrame(
+        {
+            "agent_label": ["sample-r2-h1+2", "command-da61cd58-r1-diff", "llm-gpt-4o-mini-0a1b2c3d"],
+            "agent": ["sample", "command", "llm"], "model": [None, None, "gpt-4o-mini"],
+        }
+    )  # fmt: skip
+    parts = {row.agent_label: (row.model, row.arguments_hash, row.variant) for row in _labels(made).itertuples()}
+    assert parts == {
+        "command-da61cd58-r1-diff": (None, "da61cd58", "r1-diff"),
+        "llm-gpt-4o-mini-0a1b2c3d": ("gpt-4o-mini", "0a1b2c3d", None),
+        "sample-r2-h1+2": (None, None, "r2-h1+2"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Text at 80 columns, Markdown
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _is_cut(cell: str, full: str) -> bool:
+    """`cell` is `full` shortened with one ellipsis, keeping a prefix and a suffix of it."""
+    if cell.count("…") != 1 or len(cell) >= len(full) + full.count("…"):
+        return False
+    head, tail = cell.split("…")
+    return full.startswith(head) and full.endswith(tail)
+
+
+def _assert_no_cell_split(text: str, tables: list[DisplayTable], width: int) -> None:
+    """Every line fits `width`; every table row is one line whose cells, cut at the rule's column spans, are the
+    row's cells (whole, or cut with an ellipsis), followed by one indented line per prose column printed under
+    it: no cell is continued on another line."""
+    lines = text.splitlines()
+    assert max(cell_len(line) for line in lines) <= width
+    by_title = {table.title: table for table in tables if table.rows}
+    seen = set()
+    for number, line in enumerate(lines):
+        if not line or set(line) - {"-", " "}:
+            continue
+        head = number - 1
+        below: list[str] = []
+        while lines[head].startswith(INDENT):  # prose columns printed under each row
+            below.insert(0, lines[head].strip())
+            head -= 1
+        start = head - 1
+        while start > 0 and lines[start - 1]:  # a title longer than the width wraps onto several lines
+            start -= 1
+        title = re.sub(r" \(\d+ of \d+\)$", "", " ".join(lines[start:head]))
+        shown = by_title[title]
+        spans = [match.span() for match in re.finditer(r"-+", line)]
+        header = [lines[head][begin:end].strip() for begin, end in spans]
+        columns = [shown.columns.index(name) for name in header]
+        prose = [shown.columns.index(name) for name in below]
+        assert set(prose) <= shown.free_text
+        assert columns[: shown.keys] == list(range(shown.keys))  # the row's names start every part
+        step = 1 + len(prose)
+        body = lines[number + 1 : number + 1 + step * len(shown.rows)]
+        assert len(body) == step * len(shown.rows)
+        for position, row in enumerate(shown.rows):
+            printed = body[step * position]
+            for index, (begin, end) in zip(columns, spans, strict=True):
+                cell = printed[begin:end].strip()
+                assert cell == row[index] or _is_cut(cell, row[index]), (title, row[index], cell)
+            assert len(printed) <= spans[-1][1]  # nothing spills past the last column
+            for index, under in zip(prose, body[step * position + 1 : step * (position + 1)], strict=True):
+                assert under.startswith(INDENT)
+                assert under.strip() == row[index] or _is_cut(under.strip(), row[index])
+        rest = number + 1 + step * len(shown.rows)
+        after = lines[rest] if rest < len(lines) else ""
+        assert after == "" or (shown.caption or "").startswith(after.split()[0]), after
+        seen.add(title)
+    assert seen == set(by_title)
+
+
+def test_piped_text_report_fits_80_columns_and_never_splits_a_cell(runs: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
+    done = subprocess.run(
+        [*RUNNER, "report", str(runs), "--rounds", "20"], capture_output=True, text=True, cwd=REPO,
+        env={**env, "NO_COLOR": "1", "TERM": "dumb"}, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    built = build_report(load_trials(runs).frame, rounds=20, runs_dir=runs)
+    tables = display_tables(built)
+    assert "Statuses" in done.stdout and "Failures: most frequent reasons" in done.stdout
+    _assert_no_cell_split(done.stdout, tables, 80)
+    assert "Agents (1 of" in done.stdout  # the agents table is too wide for 80 columns: split, not folded
+    import io
+
+    from rich.console import Console
+
+    from runner.reports import render_text
+
+    assert "\nFailures: most frequent reasons\n" in done.stdout  # one part: each reason stays with its row
+    for width in (50, 60, 100):
+        narrow = io.StringIO()
+        render_text(built, Console(file=narrow, width=width))
+        _assert_no_cell_split(narrow.getvalue(), tables, width)
+    failing = build_report(_sample_fails_everything(runs), rounds=20)
+    narrow = io.StringIO()
+    render_text(failing, Console(file=narrow, width=50))
+    _assert_no_cell_split(narrow.getvalue(), display_tables(failing), 50)
+    assert f"\n{INDENT}the command exited with 1: boom\n" in narrow.getvalue()  # a reason goes under its row
+    on_terminal = io.StringIO()
+    render_text(built, Console(file=on_terminal, width=80, force_terminal=True, color_system=None))
+    assert max(cell_len(line) for line in on_terminal.getvalue().splitlines()) <= 80
+
+
+def test_markdown_report(runs: Path, tmp_path: Path) -> None:
+    done = run("report", str(runs), "--format", "md", "--rounds", "20", "--out", str(tmp_path / "md"))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith("# benchsmith report") and (tmp_path / "md" / "report.md").read_text() == text
+    for heading in ("## Agents", "## Statuses", "## Failures: most frequent reasons", "## Per task", "## Notes"):
+        assert f"\n{heading}\n" in text, heading
+    agents = text.split("## Agents\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert agents[0].startswith("| agent | trials |") and agents[1].startswith("|---|---:|")
+    assert len(agents) == 2 + len(AGENTS) and all(line.count("|") == agents[0].count("|") for line in agents)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plots never clip
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_plots_keep_every_label_inside_the_figure(runs: Path) -> None:
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    from runner.reports._plots import figures, fit
+
+    frame = load_trials(runs).frame
+    frame = frame[frame["agent"] != "baseline"].copy()  # two agents: a short figure under a tall colorbar label
+    long = "command-with-a-rather-long-label-gpt-4o-mini-2024-07-18-da61cd58"
+    frame["agent_label"] = frame["agent_label"].replace({"command-9f8e7d6c": long})
+    frame["task"] = frame["task"].replace({"tiny-lm": "tiny-lm-with-an-unusually-long-task-name-for-a-plot-title"})
+    built = build_report(frame, rounds=20)
+    drawn: list[tuple[Text, Bbox]] = []
+    original = Text.draw
+
+    def record(self: Text, renderer: RendererBase) -> None:
+        original(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append((self, self.get_window_extent(renderer)))
+
+    keys = []
+    for plot, figure in figures(built):
+        keys.append(plot.key)
+        fit(figure)
+        assert figure.canvas is not None
+        drawn.clear()
+        Text.draw = record  # type: ignore[method-assign,assignment]
+        try:
+            figure.canvas.draw()
+        finally:
+            Text.draw = original  # type: ignore[method-assign]
+        assert drawn, plot.key
+        box = figure.bbox
+        for text, extent in drawn:
+            inside = (extent.x0 >= box.x0 - 0.5 and extent.y0 >= box.y0 - 0.5 and extent.x1 <= box.x1 + 0.5
+                      and extent.y1 <= box.y1 + 0.5)  # fmt: skip
+            assert inside, (plot.key, text.get_text(), extent, box)
+    assert {"elo", "win_matrix", "profiles", "scores"} <= set(keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading results in bulk
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_bulk_reading_gives_the_models_table(runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.reports._load as loading
+
+    fast = load_trials(runs)
+    monkeypatch.setattr(loading, "checked", lambda record: None)  # every record through TrialResult
+    slow = load_trials(runs)
+    assert fast.frame.equals(slow.frame) and list(fast.frame.dtypes) == list(slow.frame.dtypes)
+    assert fast.warnings == slow.warnings
+
+
+def test_records_not_of_the_runners_exact_shape_are_judged_by_the_model(runs: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "runs"
+    shutil.copytree(runs, copy)
+    files = sorted(copy.glob("*/*/seed-*/result.json"))
+    edits: list[dict[str, object]] = [
+        {"seed": str(json.loads(files[0].read_text())["seed"])},  # lax but valid: the model accepts it
+        {"x-note": "an extension key"},  # valid: extension keys are allowed
+        {"percentile": 1.5},  # out of bounds: the model refuses it
+        {"status": "exploded"},  # not a status
+        {"duration_s": -1},
+    ]
+    for path, edit in zip(files, edits, strict=False):
+        record = json.loads(path.read_text())
+        record.update(edit)
+        path.write_text(json.dumps(record), encoding="utf-8")
+    loaded = load_trials(copy)
+    assert len(loaded.frame) == 24 - 3
+    assert sorted(loaded.skipped) == sorted(files[2:5])
+    assert all("not a valid result" in warning for warning in loaded.warnings if "skipped" in warning)
+    assert loaded.frame.loc[loaded.frame["path"] == str(files[0].parent.relative_to(copy)), "seed"].dtype == "int64"

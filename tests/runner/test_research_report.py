@@ -71,3 +71,18 @@ def test_text_report_shows_aup_columns_for_research_results(runs: Path) -> None:
     # the fixed mode is the headline; MLGym's comes with its all-fail floor beside it
     assert done.stdout.index("AUP fixed") < done.stdout.index("AUP mlgym")
     assert "(all-fail floor " in done.stdout and "failing is nearly free" in " ".join(done.stdout.split())
+
+
+def test_markdown_report_of_real_trials_shows_statuses_and_explains_labels(runs: Path) -> None:
+    done = _runner("report", str(runs), "--format", "md", "--rounds", "50")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    statuses = text.split("## Statuses\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert statuses[0] == "| agent | trials | ok |"  # only the statuses that occurred get a column
+    assert all(line.endswith("| 2 | 2 |") for line in statuses[2:])
+    assert "## Failures: most frequent reasons\n\nevery trial ended ok\n" in text
+    labels = text.split("## Agent labels\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    command = next(line for line in labels if line.startswith("| command-"))
+    label = command.split(" | ")[0].removeprefix("| ")
+    assert command.split(" | ")[3] == label.removeprefix("command-")  # the arguments hash, spelled out
+    assert "SHA-256" in text

@@ -8,6 +8,7 @@ registering them costs static validation nothing.
 from typing import TYPE_CHECKING, Any
 
 from . import (  # noqa: F401
+    _duplicates,
     _layout,
     _leakage,
     _learnability,
@@ -15,18 +16,22 @@ from . import (  # noqa: F401
     _preparation,
     _research,
     _sample_columns,
+    _shortcuts,
+    _significance,
     _submissions,
+    _target_sanity,
 )
+from ._duplicates import task_fingerprint
 
 if TYPE_CHECKING:
     from ._kit import Kit, kit_for
 
-__all__ = ["Kit", "kit_for"]
+__all__ = ["Kit", "kit_for", "task_fingerprint"]
 
 
 def __getattr__(name: str) -> Any:
     # The kit imports preparation, grading and numpy: only when asked for.
-    if name in __all__:
+    if name in ("Kit", "kit_for"):
         from . import _kit
 
         return getattr(_kit, name)

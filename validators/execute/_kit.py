@@ -47,6 +47,8 @@ class Kit:
     columns: list[str]
     targets: list[str]
     prediction: str
+    reference: pd.DataFrame | None = None
+    """The reference solution's submission once a check has run it, so the next check does not run it again."""
 
     def score(self, submission: pd.DataFrame) -> float | str:
         """The score of a submission frame, or the reason it is invalid (GradingError propagates)."""
@@ -146,3 +148,13 @@ def describe(value: float | str) -> str:
 def as_float(value: Any) -> float | None:
     """The score when valid."""
     return value if isinstance(value, float) else None
+
+
+def reference_frame(path: Path, id_column: str) -> pd.DataFrame | None:
+    """A submission file parsed like the grader's, kept for checks that rescore it (None if it does not parse)."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, dtype={id_column: str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return None

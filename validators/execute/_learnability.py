@@ -27,7 +27,7 @@ def check_learnability(task: LoadedTask, context: CheckContext) -> Iterator[Prob
     from runner.grading import GradingError, grade_submission
     from runner.preparation import PreparationError
 
-    from ._kit import kit_for
+    from ._kit import kit_for, reference_frame
 
     kit = kit_for(task, context)
     if isinstance(kit, PreparationError):
@@ -47,6 +47,7 @@ def check_learnability(task: LoadedTask, context: CheckContext) -> Iterator[Prob
             file_name = kit.manifest.submission.file if kit.manifest.submission else "submission.csv"
             submission = run_solution_script(script, kit.prepared.public, Path(scratch), file_name=file_name)
             grade = grade_submission(kit.manifest, task.path, submission, kit.prepared.private)
+            kit.reference = reference_frame(submission, kit.id_column)
         except (SolutionError, GradingError) as error:
             yield task.problem("learnability.reference-failed", f"the reference solution failed: {error}", field)
             return

@@ -11,9 +11,10 @@ import ast
 import importlib.util
 import warnings
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-from runner.datasets import DatasetError, parse_reference, provider_info, providers
+from runner.datasets import DatasetError, ProviderInfo, parse_reference, provider_info, providers
 from spec import AnyTask, EntrypointMetric, EntrypointPrepare, LoadedTask, PackagedSource, Problem, entrypoint_root
 
 from .._registry import CheckContext, task_check
@@ -83,6 +84,16 @@ def _binds(tree: ast.Module, name: str) -> bool:
     return False
 
 
+def _parsed(source: Path) -> ast.Module | Exception:
+    """The module's syntax tree, or why it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # upstream code's own warnings (invalid escapes) are not ours to report
+            return ast.parse(source.read_bytes(), filename=str(source))
+    except (OSError, SyntaxError, ValueError) as error:
+        return error
+
+
 @task_check(
     "entrypoints",
     codes=("entrypoint.import-path-missing", "entrypoint.package-missing", "entrypoint.module-missing",
@@ -105,7 +116,7 @@ def check_entrypoints(task: LoadedTask, context: CheckContext) -> Iterator[Probl
             )
             continue
         top, *parts = module.split(".")
-        locations = _top_level(top, root)
+        locations = context.remember(("top-level", top, root), partial(_top_level, top, root))
         if locations is None:
             yield task.problem(
                 "entrypoint.package-missing",
@@ -124,13 +135,10 @@ def check_entrypoints(task: LoadedTask, context: CheckContext) -> Iterator[Probl
             continue
         if source.suffix != ".py":
             continue  # a compiled module: nothing to read
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # upstream code's own warnings (invalid escapes) are not ours to report
-                tree = ast.parse(source.read_bytes(), filename=str(source))
-        except (OSError, SyntaxError, ValueError) as error:
+        tree = context.remember(("module-source", source), partial(_parsed, source))
+        if not isinstance(tree, ast.Module):
             yield task.problem(
-                "entrypoint.syntax-error", f"{source} (module of {entrypoint}) does not parse: {error}", field_path
+                "entrypoint.syntax-error", f"{source} (module of {entrypoint}) does not parse: {tree}", field_path
             )
             continue
         if not _binds(tree, function):
@@ -139,6 +147,10 @@ def check_entrypoints(task: LoadedTask, context: CheckContext) -> Iterator[Probl
                 f"{source} defines no `{function}` (entry point {entrypoint})",
                 field_path,
             )
+
+
+def _installed(info: ProviderInfo) -> bool:
+    return info.installed
 
 
 @task_check(
@@ -168,7 +180,7 @@ def check_dataset_providers(task: LoadedTask, context: CheckContext) -> Iterator
             )
             continue
         info = provider_info(provider)
-        if not info.installed:
+        if not context.remember(("provider-installed", provider), partial(_installed, info)):
             yield task.problem(
                 "source.provider-not-installed",
                 f"provider {provider!r} needs the package `{info.package}`, not installed here: pip install {info.pip}",

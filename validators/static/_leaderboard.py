@@ -44,43 +44,55 @@ def check_leaderboard(task: LoadedTask, context: CheckContext) -> Iterator[Probl
             yield task.problem("leaderboard.unreadable", f"{reference} is larger than {_MAX_BYTES} bytes", field_path)
             return
         with path.open(newline="", encoding="utf-8") as handle:
-            # Read as csv.DictReader would (blank lines skipped, short rows lack the value), without a dict per row.
+            # Read as csv.DictReader would (blank lines skipped, short rows lack the value), in one pass without a
+            # dict per row; the whole file is read before anything is said, so an unreadable one says only that.
             reader = csv.reader(handle)
             header = next(reader, [])
-            rows = [(reader.line_num, row) for row in reader if row]
+            # A repeated name holds its last column's value.
+            column = len(header) - 1 - header[::-1].index("score") if "score" in header else None
+            entries = 0
+            unscored: list[int] = []
+            bad: tuple[int, str] | None = None
+            for row in reader:
+                if not row:
+                    continue
+                entries += 1
+                if column is None:
+                    continue
+                value = row[column] if column < len(row) else ""
+                if not value.strip():
+                    unscored.append(reader.line_num)
+                elif bad is None and not _finite(value):
+                    bad = (reader.line_num, value)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         yield task.problem("leaderboard.unreadable", f"cannot read {reference} as UTF-8 CSV: {error}", field_path)
         return
-    if not rows:
+    if not entries:
         yield task.problem("leaderboard.empty", f"{reference} has no entries", field_path)
         return
-    if "score" not in header:
+    if column is None:
         yield task.problem(
             "leaderboard.no-score-column",
             f"{reference} has no `score` column (columns: {', '.join(header)})",
             field_path,
         )
         return
-    column = len(header) - 1 - header[::-1].index("score")  # a repeated name holds its last column's value
-    scores = [(line_number, row[column] if column < len(row) else "") for line_number, row in rows]
-    unscored = [line_number for line_number, value in scores if not value.strip()]
     if unscored:
         # Kaggle lists teams that never scored; MLE-bench keeps them and counts them when it sets the thresholds.
         yield Problem(
             code="leaderboard.unscored", severity="warning", file=str(path), line=unscored[0], column=None,
-            path=None, message=f"{len(unscored)} of {len(rows)} entries have no score: they count as teams for the "
+            path=None, message=f"{len(unscored)} of {entries} entries have no score: they count as teams for the "
             "medal thresholds, as MLE-bench counts them",
         )  # fmt: skip
-    for line_number, value in scores:
-        if not value.strip():
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            yield Problem(
-                code="leaderboard.bad-score", severity="error", file=str(path), line=line_number, column=None,
-                path=None, message=f"score {value!r} is not a finite number",
-            )  # fmt: skip
-            return
+    if bad is not None:
+        yield Problem(
+            code="leaderboard.bad-score", severity="error", file=str(path), line=bad[0], column=None,
+            path=None, message=f"score {bad[1]!r} is not a finite number",
+        )  # fmt: skip
+
+
+def _finite(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runner.metrics import UnknownMetricError, get_metric
 from spec import LoadedTask, NamedMetric, Problem, ResearchTask
 
 from .._registry import CheckContext, task_check
@@ -18,6 +17,10 @@ from .._registry import CheckContext, task_check
 def check_metric(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     if task.manifest is None or not isinstance(task.manifest.metric, NamedMetric):
         return
+    # Imported here: the registry's metric modules import numpy, which a catalogue without named metrics, and
+    # importing the validators, need not pay for.
+    from runner.metrics import UnknownMetricError, get_metric
+
     declared = task.manifest.metric
     try:
         metric = get_metric(declared.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -61,16 +62,34 @@ def escape_reason(reference: str, task_dir: Path, manifest_dir: Path) -> str | N
 def check_paths(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     if task.manifest is None:
         return
-    manifest_dir = task.path.parent
+    manifest_dir, task_dir = task.path.parent, task.task_dir
     for field_path, reference, kind in referenced_paths(task.manifest):
-        reason = escape_reason(reference, task.task_dir, manifest_dir)
+        reason = escape_reason(reference, task_dir, manifest_dir)
         if reason is not None:
             yield task.problem("path.escapes-task", f"path {reference!r} {reason}", field_path)
             continue
         target = manifest_dir / reference
-        if not target.exists():
+        mode = _mode(target)
+        if mode is None:
             yield task.problem("path.missing", f"{kind} {reference!r} does not exist (looked for {target})", field_path)
-        elif kind == "file" and not target.is_file():
+        elif kind == "file" and not stat.S_ISREG(mode):
             yield task.problem("path.wrong-type", f"{reference!r} is a folder; a file is expected", field_path)
-        elif kind == "dir" and not target.is_dir():
+        elif kind == "dir" and not stat.S_ISDIR(mode):
             yield task.problem("path.wrong-type", f"{reference!r} is a file; a folder is expected", field_path)
+
+
+def _mode(path: Path) -> int | None:
+    """The file's mode (links followed), or None when nothing is there: one `stat` answers what `exists`, then
+    `is_file` or `is_dir`, asked with one each (and the same errors raise)."""
+    try:
+        return path.stat().st_mode
+    except OSError as error:
+        if error.errno in _MISSING:
+            return None
+        raise
+    except ValueError:  # a name Path cannot hand to the system (a NUL byte): as `Path.exists` answers
+        return None
+
+
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+"""The errors `Path.exists` reads as "not there"."""

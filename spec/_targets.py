@@ -1,0 +1,63 @@
+"""Targets no reviewer would set: sensitive attributes, identifiers and experimental-design factors.
+
+One list for everyone: the generators never choose such a column as a target, and the validators warn when a
+hand-written task predicts one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+TargetConcern = Literal["sensitive", "identifier", "design"]
+
+# Any word of the name: `sex`, `Gender`, `mother_race`, `ethnicity_code`, `female`.
+SENSITIVE_WORDS = frozenset(
+    {
+        "sex", "gender", "male", "female", "race", "racial", "ethnicity", "ethnic", "ethnicgroup", "religion",
+        "religious", "religiousness", "caste", "sexuality",
+    }
+)  # fmt: skip
+# The whole name, or its last word (`subject_id`, `patientID`, `rownames`).
+IDENTIFIER_NAMES = frozenset(
+    {
+        "id", "ids", "identifier", "rownames", "rowname", "row", "index", "obs", "observation", "record", "serial",
+        "key", "uid", "uuid", "case", "caseid", "name", "names", "subject", "subj", "patient", "person", "household",
+        "individual", "respondent", "family", "famid", "idno", "code",
+    }
+)  # fmt: skip
+# The whole name (digits aside): what an experimenter assigns or groups by, not an outcome.
+DESIGN_NAMES = frozenset(
+    {
+        "group", "grp", "groups", "trt", "treat", "treatment", "treatments", "tx", "rep", "reps", "replicate",
+        "replication", "block", "blk", "blocks", "plot", "run", "batch", "arm", "condition", "cond", "cohort",
+        "sample", "unit", "site", "panel", "wave", "round", "trial", "session", "order", "sequence", "seq",
+        "dose", "variety", "cultivar", "strain", "litter", "pair", "set", "experiment",
+    }
+)  # fmt: skip
+
+
+def _words(name: str) -> list[str]:
+    """`motherRace_2` → [mother, race]; digits dropped, camelCase and punctuation split."""
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return [word for word in re.split(r"[^a-z]+", spaced.lower()) if word]
+
+
+def target_concern(name: str) -> tuple[TargetConcern, str] | None:
+    """Why a column called `name` should not be a prediction target, or None when nothing is wrong with it.
+
+    Returns (`sensitive` | `identifier` | `design`, a reason to show). Judged on the name alone, so it errs on
+    the side of caution for generators and is only a warning for hand-written tasks.
+    """
+    words = _words(name)
+    if not words:
+        return None
+    whole = "".join(words)
+    sensitive = sorted(set(words) & SENSITIVE_WORDS)
+    if sensitive:
+        return "sensitive", f"{name!r} names a sensitive attribute ({sensitive[0]}); predicting it is not a task"
+    if whole in IDENTIFIER_NAMES or words[-1] in ("id", "ids", "idno", "uid", "uuid") or whole in ("rowid",):
+        return "identifier", f"{name!r} names an identifier; it labels rows rather than measuring them"
+    if whole in DESIGN_NAMES or "_".join(words) in DESIGN_NAMES:
+        return "design", f"{name!r} names an experimental-design factor, assigned by the experimenter"
+    return None
