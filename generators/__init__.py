@@ -5,7 +5,7 @@ stage is also a function of its own with pydantic outputs: `profile_table`, `pro
 Only tasks that pass `validators` (static and execution layers) are kept.
 """
 
-from ._catalogue import CatalogueStats, catalogue_readme, catalogue_stats, write_catalogue_readme
+from ._catalogue import CatalogueStats, catalogue_readme, catalogue_stats, reject_tasks, write_catalogue_readme
 from ._design import GENERATOR_NAME, GENERATOR_VERSION, TaskDesign, design, license_text, slugify, task_id
 from ._generate import (
     LOG_FILE,
@@ -44,6 +44,7 @@ __all__ = [
     "profile_table",
     "propose",
     "reference_score",
+    "reject_tasks",
     "remove_task",
     "slugify",
     "solution_text",

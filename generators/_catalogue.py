@@ -196,3 +196,29 @@ def merge_catalogues(sources: list[Path], out: Path) -> int:
                 owners[record.sha256] = reference
     _write_log(out, merged)
     return added
+
+
+def reject_tasks(out: Path, verdicts: dict[str, tuple[str, str]]) -> int:
+    """Move accepted tasks of the catalogue in `out` to the log's rejections, `{task id: (code, reason)}`, deleting
+    their files and rewriting the README; returns how many were rejected.
+
+    For checks added after a catalogue was generated: the log keeps what the generator made and why each task is
+    gone, so the README's rejection table counts the new checks like the generator's own.
+    """
+    from ._verify import remove_task
+
+    # The log as it is, whichever generator version wrote it (`_read_log` starts afresh for another version).
+    log = GenerationLog.model_validate_json((out / LOG_FILE).read_text(encoding="utf-8"))
+    rejected = 0
+    for reference, record in log.datasets.items():
+        for task in [task for task in record.accepted if task in verdicts]:
+            code, reason = verdicts[task]
+            record.accepted.remove(task)
+            record.rejected.append(
+                Rejection(dataset=reference, task_id=task, stage="validate", code=code, reason=reason)
+            )
+            remove_task(out, task)
+            rejected += 1
+    _write_log(out, log)
+    write_catalogue_readme(out)
+    return rejected

@@ -99,7 +99,7 @@ def _description(proposal: TaskProposal, source_ref: str, title: str, docs: Data
     else:
         predict = f"the value of {proposal.target}"
     dropped = (
-        f"\nThe columns {', '.join(proposal.drop_columns)} were withheld (identifiers, near-copies of the target, "
+        f"\nWithheld columns: {', '.join(proposal.drop_columns)} (identifiers, near-copies of the target, "
         "or time columns a random split would let a model interpolate).\n"
         if proposal.drop_columns
         else ""

@@ -1,11 +1,14 @@
 """Run the shortcut, target, test-size and duplicate checks over a catalogue and list what each one flags.
 
-    python scripts/audit_catalogue.py tasks/generated [--significance] [--json flags.json]
+    python scripts/audit_catalogue.py tasks/generated [--significance] [--json flags.json] [--reject]
+    python scripts/audit_catalogue.py tasks/generated --reject-from flags.json
 
 For pruning a generated catalogue: it calls the registered execution checks by name on the prepared data (the
 preparation cache makes a re-run cheap), without the slow ones that run reference solutions unless
 `--significance` asks for the bootstrap of the reference score. Prints per-check counts of flagged tasks (those
-with an error from the check) and their ids; `--json` writes {check: {task id: [messages]}}.
+with an error from the check) and their ids; `--json` writes {check: {task id: [messages]}}. `--reject` (or
+`--reject-from` an earlier `--json`) then moves every flagged task of a generated catalogue to its generation log's
+rejections (code and message of its first error), deletes its files and rewrites the README.
 """
 
 from __future__ import annotations
@@ -32,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the flags here as JSON")
     parser.add_argument("--cache-root", type=Path, help="preparation cache (default: the runner's)")
     parser.add_argument("--checks", help="comma-separated subset of the checks to run (default: all listed above)")
+    parser.add_argument("--reject", action="store_true", help="reject the flagged tasks from the generated catalogue")
+    parser.add_argument("--reject-from", type=Path, help="reject the tasks flagged in this --json file (no audit)")
     args = parser.parse_args(argv)
+    if args.reject_from is not None:
+        return _reject(args.paths, json.loads(args.reject_from.read_text(encoding="utf-8")))
 
     wanted: tuple[str, ...] = (*TASK_CHECKS, "test-significance") if args.significance else TASK_CHECKS
     catalogue_wanted: tuple[str, ...] = CATALOGUE_CHECKS
@@ -81,6 +88,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {name: dict(sorted(per_check.items())) for name, per_check in flags.items()}
         args.json.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return _reject(args.paths, flags) if args.reject else 0
+
+
+def _reject(paths: list[Path], flags: dict[str, dict[str, list[str]]]) -> int:
+    """Reject every flagged task from the one generated catalogue folder in `paths` (first error wins)."""
+    from generators import reject_tasks
+
+    if len(paths) != 1 or not paths[0].is_dir():
+        print("--reject takes one generated catalogue folder", file=sys.stderr)
+        return 2
+    verdicts: dict[str, tuple[str, str]] = {}
+    for per_check in flags.values():
+        for task_id, messages in per_check.items():
+            code, _, message = messages[0].partition(": ")
+            verdicts.setdefault(task_id, (code, message))
+    print(f"rejected {reject_tasks(paths[0], verdicts)} task(s) from {paths[0]}")
     return 0
 
 

@@ -15,14 +15,18 @@ TargetConcern = Literal["sensitive", "identifier", "design"]
 SENSITIVE_WORDS = frozenset(
     {
         "sex", "gender", "male", "female", "race", "racial", "ethnicity", "ethnic", "ethnicgroup", "religion",
-        "religious", "religiousness", "caste", "sexuality",
+        "religious", "religiousness", "caste", "sexuality", "afam", "hispanic", "latino", "nonwhite", "nationality",
     }
 )  # fmt: skip
+SENSITIVE_NAMES = frozenset({"sexualorientation", "skincolor", "skincolour"})
+"""Whole names (words joined) of sensitive attributes whose words alone are not (`skin` thickness is a measurement)."""
+AGGREGATE_WORDS = frozenset({"ratio", "share", "percent", "pct", "prop", "proportion", "rate", "count", "gap"})
+"""A sensitive word with one of these measures a population (`sex_ratio`), not a person: not a concern."""
 # The whole name, or its last word (`subject_id`, `patientID`, `rownames`).
 IDENTIFIER_NAMES = frozenset(
     {
         "id", "ids", "identifier", "rownames", "rowname", "row", "index", "obs", "observation", "record", "serial",
-        "key", "uid", "uuid", "case", "caseid", "name", "names", "subject", "subj", "patient", "person", "household",
+        "key", "uid", "uuid", "case", "caseid", "name", "names", "patient", "person", "household",
         "individual", "respondent", "family", "famid", "idno", "code",
     }
 )  # fmt: skip
@@ -32,7 +36,8 @@ DESIGN_NAMES = frozenset(
         "group", "grp", "groups", "trt", "treat", "treatment", "treatments", "tx", "rep", "reps", "replicate",
         "replication", "block", "blk", "blocks", "plot", "run", "batch", "arm", "condition", "cond", "cohort",
         "sample", "unit", "site", "panel", "wave", "round", "trial", "session", "order", "sequence", "seq",
-        "dose", "variety", "cultivar", "strain", "litter", "pair", "set", "experiment",
+        "dose", "variety", "cultivar", "strain", "litter", "pair", "set", "experiment", "subject", "subj",
+        "subjects", "period",
     }
 )  # fmt: skip
 
@@ -53,8 +58,8 @@ def target_concern(name: str) -> tuple[TargetConcern, str] | None:
     if not words:
         return None
     whole = "".join(words)
-    sensitive = sorted(set(words) & SENSITIVE_WORDS)
-    if sensitive:
+    sensitive = sorted(set(words) & SENSITIVE_WORDS) or ([whole] if whole in SENSITIVE_NAMES else [])
+    if sensitive and not set(words) & AGGREGATE_WORDS:
         return "sensitive", f"{name!r} names a sensitive attribute ({sensitive[0]}); predicting it is not a task"
     if whole in IDENTIFIER_NAMES or words[-1] in ("id", "ids", "idno", "uid", "uuid") or whole in ("rowid",):
         return "identifier", f"{name!r} names an identifier; it labels rows rather than measuring them"

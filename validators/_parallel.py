@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -28,14 +29,16 @@ def _check_share(start: int, stop: int) -> list[list[Problem]]:
 
 
 def _workers(count: int) -> int:
-    """How many processes to fork for `count` tasks: one per further core, none where forking is not safe (other
-    threads, a daemonic process, a system without fork) or does not pay."""
+    """How many processes to fork for `count` tasks: one per further idle core, none where forking is not safe
+    (other threads, a daemonic process, a system without fork) or does not pay (a small catalogue, no idle core:
+    on a busy machine the workers would only wait for a core and add their start-up)."""
     if count < MIN_TASKS or threading.active_count() > 1 or multiprocessing.current_process().daemon:
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(0, min(cores - 1, _MAX_WORKERS, count // (MIN_TASKS // 2) - 1))
+    idle = int(cores - os.getloadavg()[0]) if hasattr(os, "getloadavg") else cores
+    return max(0, min(cores - 1, idle, _MAX_WORKERS, count // (MIN_TASKS // 2) - 1))
 
 
 def map_tasks(run: TaskCheckRun, tasks: list[LoadedTask]) -> list[list[Problem]]:
@@ -44,17 +47,29 @@ def map_tasks(run: TaskCheckRun, tasks: list[LoadedTask]) -> list[list[Problem]]
     workers = _workers(len(tasks))
     if workers == 0:
         return [run(task) for task in tasks]
-    step = -(-len(tasks) // (workers + 1))
-    bounds = [(start, min(start + step, len(tasks))) for start in range(0, len(tasks), step)]
+    # The first task is checked here before any fork, so that what the checks import when first run (the metric
+    # registry loads numpy) is imported once rather than in every worker.
+    first = run(tasks[0])
+    step = -(-(len(tasks) - 1) // (workers + 1))
+    bounds = [(start, min(start + step, len(tasks))) for start in range(1, len(tasks), step)]
+    if len(bounds) < 2:
+        return [first, *(run(task) for task in tasks[1:])]
     global _SHARED
     _SHARED = (run, tasks)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()  # a worker flushes its copy of the buffers when it ends: text written before would repeat
     try:
-        with ProcessPoolExecutor(len(bounds) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        try:
+            pool = ProcessPoolExecutor(len(bounds) - 1, mp_context=multiprocessing.get_context("fork"))
+        except (OSError, ValueError):  # no semaphores here (a container without /dev/shm): all in this process
+            return [first, *(run(task) for task in tasks[1:])]
+        with pool:
             try:
                 shares = [pool.submit(_check_share, start, stop) for start, stop in bounds[1:]]
             except (OSError, RuntimeError):
-                return [run(task) for task in tasks]
-            results = [run(task) for task in tasks[bounds[0][0] : bounds[0][1]]]
+                return [first, *(run(task) for task in tasks[1:])]
+            results = [first, *(run(task) for task in tasks[bounds[0][0] : bounds[0][1]])]
             for share, (start, stop) in zip(shares, bounds[1:], strict=True):
                 try:
                     results.extend(share.result())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar, cast
 
+from runner.plugins import GROUPS, Registry
 from spec import LoadedTask, Problem
 
 Layer = Literal["static", "execute"]
@@ -59,10 +60,12 @@ class CatalogueCheck:
     layer: Layer = "static"
 
 
-_TASK_CHECKS: dict[str, TaskCheck] = {}
+_TASK_CHECKS: Registry[TaskCheck] = Registry("task check", GROUPS["checks"], modules_only=True)
+"""Per-task checks: the built-ins and those of installed packages (entry-point group `benchsmith.checks`, naming a
+module whose functions use the `task_check` or `catalogue_check` decorator)."""
 ENGINE_CODES = ("validator.check-crashed", "validator.execution-skipped")
 """Codes the validation engine itself reports, beside those of the checks."""
-_CATALOGUE_CHECKS: dict[str, CatalogueCheck] = {}
+_CATALOGUE_CHECKS: Registry[CatalogueCheck] = Registry("catalogue check", GROUPS["checks"], modules_only=True)
 
 
 def task_check(
@@ -71,9 +74,7 @@ def task_check(
     """Register a per-task check; it runs on every task whose manifest parsed."""
 
     def register(fn: TaskCheckFn) -> TaskCheckFn:
-        if name in _TASK_CHECKS:
-            raise ValueError(f"task check {name!r} is registered twice")
-        _TASK_CHECKS[name] = TaskCheck(name, layer, tuple(codes), description, fn)
+        _TASK_CHECKS.add(name, TaskCheck(name, layer, tuple(codes), description, fn))
         return fn
 
     return register
@@ -85,9 +86,7 @@ def catalogue_check(
     """Register a check that sees every task validated together (an execute one only with `--execute`)."""
 
     def register(fn: CatalogueCheckFn) -> CatalogueCheckFn:
-        if name in _CATALOGUE_CHECKS:
-            raise ValueError(f"catalogue check {name!r} is registered twice")
-        _CATALOGUE_CHECKS[name] = CatalogueCheck(name, tuple(codes), description, fn, layer)
+        _CATALOGUE_CHECKS.add(name, CatalogueCheck(name, tuple(codes), description, fn, layer))
         return fn
 
     return register
@@ -95,9 +94,9 @@ def catalogue_check(
 
 def task_checks(layer: Layer | None = None) -> list[TaskCheck]:
     """Registered per-task checks, optionally of one layer, in registration order."""
-    return [check for check in _TASK_CHECKS.values() if layer is None or check.layer == layer]
+    return [check for check in _TASK_CHECKS.entries() if layer is None or check.layer == layer]
 
 
 def catalogue_checks(layer: Layer | None = None) -> list[CatalogueCheck]:
     """Registered catalogue-wide checks, optionally of one layer, in registration order."""
-    return [check for check in _CATALOGUE_CHECKS.values() if layer is None or check.layer == layer]
+    return [check for check in _CATALOGUE_CHECKS.entries() if layer is None or check.layer == layer]

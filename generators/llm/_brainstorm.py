@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from spec import StrictModel
+from spec import StrictModel, target_concern
 
 from .._profile import TableProfile, TargetCandidate
 from .._propose import MIN_TASK_ROWS, PredictionFormat, TaskProposal
@@ -174,6 +174,9 @@ def ground(proposal: LlmProposal, profile: TableProfile) -> TaskProposal:
             f"{proposal.target!r} cannot be a target: {column.kind} column with {column.cardinality} distinct values "
             f"and {column.missing_share:.0%} missing",
         )
+    concern = target_concern(proposal.target)
+    if concern is not None:
+        raise Ungrounded("brainstorm.unsuitable-target", concern[1])
     if candidate.kind != proposal.problem:
         raise Ungrounded(
             "brainstorm.problem-misfit", f"{proposal.target!r} is a {candidate.kind} target, not {proposal.problem}"

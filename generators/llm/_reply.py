@@ -8,12 +8,14 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from runner import BenchsmithError
+
 _M = TypeVar("_M", bound=BaseModel)
 _FENCE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 MAX_SHOWN = 300
 
 
-class ReplyError(ValueError):
+class ReplyError(BenchsmithError, ValueError):
     """The reply is not one JSON object of the expected shape; the message says what is wrong, for a repair."""
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from runner._errors import BenchsmithError
 from spec import AnyTask, Baseline
 
 DATA_ENV = "BENCHSMITH_DATA"
@@ -20,7 +21,7 @@ DEFAULT_TIMEOUT_S = 900.0
 _TAIL = 2000
 
 
-class SolutionError(RuntimeError):
+class SolutionError(BenchsmithError, RuntimeError):
     """A solution script failed or ran out of time; the message has the end of its error output."""
 
 

@@ -10,6 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar
 
+from runner._errors import BenchsmithError
+from runner.plugins import GROUPS, Registry, UnknownPluginError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -23,8 +26,12 @@ DatasetNames: TypeAlias = list[str]
 """What `list()` returns. An alias because inside a provider class `list` names the method, not the type."""
 
 
-class DatasetError(Exception):
+class DatasetError(BenchsmithError):
     """A dataset reference cannot be resolved or loaded offline; the message says why and what to do."""
+
+
+class UnknownProviderError(UnknownPluginError, DatasetError):
+    """No dataset provider is registered under the name (a DatasetError too, for callers that catch those)."""
 
 
 class DatasetProvider(Protocol):
@@ -69,7 +76,9 @@ class _Entry:
     names: tuple[str, ...] | None = None  # filled by the first `list()`, then reused
 
 
-_REGISTRY: dict[str, _Entry] = {}
+_REGISTRY: Registry[_Entry] = Registry("dataset provider", GROUPS["datasets"])
+"""Providers by name: the built-ins and those of installed packages (entry-point group `benchsmith.datasets`, naming
+a module whose provider classes use the `dataset_provider` decorator)."""
 
 
 def dataset_provider(
@@ -91,12 +100,10 @@ def dataset_provider(
     """
     if not re.fullmatch(PROVIDER_NAME_PATTERN, name):
         raise ValueError(f"dataset provider name {name!r} does not match {PROVIDER_NAME_PATTERN}")
-    if name in _REGISTRY:
+    if _REGISTRY.find(name) is not None:
         raise ValueError(f"dataset provider {name!r} is already registered")
 
     def register(cls: _C) -> _C:
-        if name in _REGISTRY:
-            raise ValueError(f"dataset provider {name!r} is already registered")
         info = ProviderInfo(
             name=name,
             package=package,
@@ -105,7 +112,7 @@ def dataset_provider(
             network_only=dict(network_only or {}),
             open_names=open_names,
         )
-        _REGISTRY[name] = _Entry(info=info, impl=cls())
+        _REGISTRY.add(name, _Entry(info=info, impl=cls()))
         return cls
 
     return register
@@ -113,7 +120,7 @@ def dataset_provider(
 
 def providers() -> list[str]:
     """Names of all registered providers, sorted, whether or not their package is installed."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def provider_info(name: str) -> ProviderInfo:
@@ -143,7 +150,7 @@ def list_datasets(provider: str | None = None) -> list[str]:
         return [f"{provider}:{name}" for name in _names(entry)]
     return [
         f"{entry.info.name}:{name}"
-        for _, entry in sorted(_REGISTRY.items())
+        for entry in sorted(_REGISTRY.entries(), key=lambda entry: entry.info.name)
         if entry.info.installed
         for name in _names(entry)
     ]
@@ -227,14 +234,18 @@ def canonical_frame(frame: object, reference: str = "dataset") -> pd.DataFrame:
 
 
 def _entry(provider: str) -> _Entry:
-    try:
-        return _REGISTRY[provider]
-    except KeyError:
-        pass
-    known = sorted(_REGISTRY)
+    found = _REGISTRY.find(provider)
+    if found is not None:
+        return found
+    known = _REGISTRY.names()
     close = difflib.get_close_matches(provider, known, n=3, cutoff=0.6)
     guess = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-    raise DatasetError(f"unknown dataset provider {provider!r}; {guess}known providers: {', '.join(known)}")
+    raise UnknownProviderError(
+        "dataset provider",
+        provider,
+        known,
+        message=f"unknown dataset provider {provider!r}; {guess}known providers: {', '.join(known)}",
+    )
 
 
 def _installed(provider: str) -> _Entry:

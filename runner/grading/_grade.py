@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from runner._errors import BenchsmithError
 from runner.metrics import MetricInputError, get_metric
 from spec import AnyTask, EntrypointMetric, NamedMetric, ScriptMetric, StrictModel, import_entrypoint
 
@@ -26,11 +27,11 @@ ANSWERS_FILE = "answers.csv"
 _SHOWN = 5
 
 
-class GradingError(RuntimeError):
+class GradingError(BenchsmithError, RuntimeError):
     """The task, not the submission, is at fault (a crashing metric script, unreadable answers)."""
 
 
-class InvalidSubmission(ValueError):
+class InvalidSubmission(BenchsmithError, ValueError):
     """The submission cannot be scored; the message says why in words an agent can act on."""
 
 

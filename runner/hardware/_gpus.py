@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from runner._errors import BenchsmithError
 from spec import Resources
 
 QUERY = ["--query-gpu=index,name,memory.total", "--format=csv,noheader"]
@@ -30,7 +31,7 @@ _UNITS_GB = {
 }
 
 
-class GpuShortage(RuntimeError):
+class GpuShortage(BenchsmithError, RuntimeError):
     """A task asks for GPUs this machine or cluster does not have; the message says which task and what exists."""
 
 

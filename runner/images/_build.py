@@ -26,6 +26,7 @@ from typing import Any
 import docker  # type: ignore[import-untyped]
 from docker.errors import APIError, BuildError, DockerException, ImageNotFound  # type: ignore[import-untyped]
 
+from runner._errors import BenchsmithError
 from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_wheelhouse, run_checked
 
 BASE_REPOSITORY = "benchsmith/base"
@@ -44,7 +45,7 @@ _TRIM = ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/sh
          "usr/share/locale", "usr/share/lintian")  # fmt: skip
 
 
-class ImageError(RuntimeError):
+class ImageError(BenchsmithError, RuntimeError):
     """An image could not be built or docker cannot be reached; the message says which step and why."""
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from runner._errors import BenchsmithError
 from spec import MANIFEST_ADAPTER
 
 Severity = Literal["error", "warning"]
@@ -94,7 +95,7 @@ class ImportReport:
         return [issue for issue in self.issues if issue.severity == "warning"]
 
 
-class UpstreamError(Exception):
+class UpstreamError(BenchsmithError):
     """An upstream file cannot be used; the message says why."""
 
 

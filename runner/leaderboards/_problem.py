@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from runner._errors import BenchsmithError
 from runner.metrics import label_text
 from spec import AnyTask, NamedMetric
 
@@ -31,7 +32,7 @@ DEFAULT_LABEL_THRESHOLD = 0.5
 _LABEL_THRESHOLDS = {"f1_samples": 0.3, "jaccard_samples": 0.3}
 
 
-class LeaderboardError(RuntimeError):
+class LeaderboardError(BenchsmithError, RuntimeError):
     """The leaderboard cannot be built; the message says why and, where it can, what to do."""
 
 

@@ -12,6 +12,8 @@ from typing import Any, cast
 
 import openai
 
+from runner._errors import BenchsmithError
+
 from ._prices import cost_usd
 from ._settings import ModelSettings, reconcile_with_endpoint, resolve_settings
 
@@ -22,7 +24,7 @@ MAX_TRIES = 4
 BACKOFF_S = 1.0
 
 
-class ModelError(RuntimeError):
+class ModelError(BenchsmithError, RuntimeError):
     """The model cannot be used; the message says which setting to fix. Never contains the key.
 
     It is never the agent's fault (the endpoint is down, refuses connections, keeps failing with 5xx, rejects the

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from runner._errors import EXIT_USAGE, BenchsmithError
 from runner._project import project_settings
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -60,8 +61,10 @@ ENDPOINT_SOURCE = "endpoint /models"
 """The source of a model read from what the endpoint serves (no flag, variable or config file chose one)."""
 
 
-class ModelMismatch(ValueError):
+class ModelMismatch(BenchsmithError, ValueError):
     """The chosen model is not among those the endpoint serves, or the endpoint serves several and none was chosen."""
+
+    exit_code = EXIT_USAGE
 
 
 def reconcile_with_endpoint(

@@ -30,6 +30,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from runner._errors import BenchsmithError
+
 __all__ = [
     "DEFAULT_CHAT_FORMAT",
     "DEFAULT_N_CTX",
@@ -61,7 +63,7 @@ DEFAULT_N_CTX = 8192
 _TAIL_CHARS = 4000
 
 
-class LLMServerError(RuntimeError):
+class LLMServerError(BenchsmithError, RuntimeError):
     """The local LLM server could not be started or answered wrongly."""
 
 

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, TypeVar, get_args
 
+from runner._errors import BenchsmithError
+from runner.plugins import GROUPS, Registry, UnknownPluginError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -26,18 +29,19 @@ MetricFn = Callable[..., float]
 
 _F = TypeVar("_F", bound=MetricFn)
 
-_REGISTRY: dict[str, Metric] = {}
+_REGISTRY: Registry[Metric] = Registry("metric", GROUPS["metrics"])
+"""Metrics by name: the built-ins and those of installed packages (entry-point group `benchsmith.metrics`, naming a
+module whose functions use the `metric` decorator)."""
 
 
-class MetricInputError(ValueError):
+class MetricInputError(BenchsmithError, ValueError):
     """The answers or predictions (or the parameters) cannot be scored by this metric."""
 
 
-class UnknownMetricError(KeyError):
+class UnknownMetricError(UnknownPluginError, KeyError):
     """No metric is registered under the requested name."""
 
     def __init__(self, name: str, suggestions: list[str], hint: str = "") -> None:
-        self.name = name
         self.suggestions = suggestions
         message = f"unknown metric {name!r}"
         if hint:
@@ -46,7 +50,7 @@ class UnknownMetricError(KeyError):
             message += f"; did you mean {', '.join(repr(s) for s in suggestions)}?"
         message += " (`runner metrics` lists them all)"
         self.message = message
-        super().__init__(message)
+        super().__init__("metric", name, _REGISTRY.names(), message=message)
 
     def __str__(self) -> str:
         # KeyError's own __str__ would repr() the message, wrapping it in quotes.
@@ -125,7 +129,7 @@ def metric(
     """
     if not re.fullmatch(METRIC_NAME_PATTERN, name):
         raise ValueError(f"metric name {name!r} does not match {METRIC_NAME_PATTERN}")
-    if name in _REGISTRY:
+    if _REGISTRY.find(name) is not None:
         raise ValueError(f"metric {name!r} is already registered")
     if prediction not in get_args(PredictionKind):
         raise ValueError(f"prediction must be one of {get_args(PredictionKind)}, not {prediction!r}")
@@ -143,17 +147,18 @@ def metric(
         summary = description or (inspect.getdoc(fn) or "").strip().split("\n", 1)[0]
         if not summary:
             raise ValueError(f"metric {name!r} needs a description (argument or docstring)")
-        # Checked again here: another registration may have happened between the call and the decoration.
-        if name in _REGISTRY:
-            raise ValueError(f"metric {name!r} is already registered")
-        _REGISTRY[name] = Metric(
-            name=name,
-            higher_is_better=higher_is_better,
-            best_possible=best_possible,
-            prediction=prediction,
-            description=summary,
-            params=params,
-            fn=fn,
+        # `add` checks the name again: another registration may have happened between the call and the decoration.
+        _REGISTRY.add(
+            name,
+            Metric(
+                name=name,
+                higher_is_better=higher_is_better,
+                best_possible=best_possible,
+                prediction=prediction,
+                description=summary,
+                params=params,
+                fn=fn,
+            ),
         )
         return fn
 
@@ -162,19 +167,18 @@ def metric(
 
 def get_metric(name: str) -> Metric:
     """The metric registered under `name`; `UnknownMetricError` (listing close matches) otherwise."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        pass
-    names = sorted(_REGISTRY)
+    found = _REGISTRY.find(name)
+    if found is not None:
+        return found
+    names = _REGISTRY.names()
     hint = ""
     # Authors often write the parameter into the name (`map@5`); point them at the `params` form.
     fixed_k = re.fullmatch(r"(.+)@(\d+)", name)
-    if fixed_k and f"{fixed_k.group(1)}@k" in _REGISTRY:
+    if fixed_k and _REGISTRY.find(f"{fixed_k.group(1)}@k") is not None:
         hint = f"did you mean {fixed_k.group(1)}@k with params {{k: {fixed_k.group(2)}}}?"
     raise UnknownMetricError(name, difflib.get_close_matches(name, names, n=3, cutoff=0.6), hint) from None
 
 
 def metric_names() -> list[str]:
     """Names of all registered metrics, sorted."""
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()

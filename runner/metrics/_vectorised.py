@@ -1,10 +1,11 @@
 """Vectorised formulations of a few metrics, for grading millions of rows in a blink.
 
 Importing scikit-learn costs over a second and pandas most of another, more than a million-row grade
-should take in all; these formulations need only numpy and pyarrow. Each takes the aligned answer and
-prediction columns as Arrow arrays and returns the score, or None when the inputs are outside what it
-reproduces exactly (other column types, inputs the library rejects with a message worth showing): the
-caller then scores with the registered function. Tests check each equal to its library function.
+should take in all; these formulations need only numpy and pyarrow (not even Arrow's compute module, but
+for text labels). Each takes the answer and prediction columns as Arrow arrays, with the order that pairs
+their rows, and returns the score, or None when the inputs are outside what it reproduces exactly (other
+column types, inputs the library rejects with a message worth showing): the caller then scores with the
+registered function. Tests check each equal to its library function.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from importlib import metadata
 from types import ModuleType
 from typing import Generic, TypeVar
 
@@ -29,10 +28,12 @@ class UnknownPluginError(BenchsmithError, LookupError):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, kind: str, name: str, known: list[str]) -> None:
-        close = difflib.get_close_matches(name, known, n=1)
-        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
-        super().__init__(f"no {kind} {name!r}{suggestion}; choose one of {', '.join(known) or '(none)'}")
+    def __init__(self, kind: str, name: str, known: list[str], *, message: str | None = None) -> None:
+        if message is None:
+            close = difflib.get_close_matches(name, known, n=1)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+            message = f"no {kind} {name!r}{suggestion}; choose one of {', '.join(known) or '(none)'}"
+        super().__init__(message)
         self.kind, self.name, self.known = kind, name, known
 
 
@@ -45,9 +46,11 @@ class PluginUnavailableError(BenchsmithError, LookupError):
 class Registry(Generic[T]):
     """Named entries of one kind (`kind` names it in messages) and the entry-point group that extends it."""
 
-    def __init__(self, kind: str, group: str) -> None:
+    def __init__(self, kind: str, group: str, *, modules_only: bool = False) -> None:
         self.kind = kind
         self.group = group
+        self.modules_only = modules_only
+        """Entry points must name modules that register through the registry's decorator (metrics, checks)."""
         self._entries: dict[str, T] = {}
         self._unavailable: dict[str, str] = {}
         self._discovered = False
@@ -55,7 +58,7 @@ class Registry(Generic[T]):
     def add(self, name: str, entry: T) -> T:
         """Register `entry` under `name`; a name registered twice is a programming error."""
         if name in self._entries:
-            raise ValueError(f"{self.kind} {name!r} is registered twice")
+            raise ValueError(f"{self.kind} {name!r} is already registered")
         self._entries[name] = entry
         self._unavailable.pop(name, None)
         return entry
@@ -70,17 +73,40 @@ class Registry(Generic[T]):
 
         return register
 
+    def replace(self, name: str, entry: T) -> None:
+        """Swap the entry registered under `name` (a wrapper around it, or a test double)."""
+        if name not in self._entries:
+            raise KeyError(name)
+        self._entries[name] = entry
+
+    def copy(self) -> Registry[T]:
+        """A registry with the same entries that registrations into do not reach this one (for tests)."""
+        twin: Registry[T] = Registry(self.kind, self.group, modules_only=self.modules_only)
+        twin._entries, twin._unavailable = dict(self._entries), dict(self._unavailable)
+        twin._discovered = self._discovered
+        return twin
+
     def unavailable(self, name: str, why: str) -> None:
         """Declare a built-in whose import failed here: asking for it says `why` (what to install)."""
         if name not in self._entries:
             self._unavailable[name] = why
 
-    def get(self, name: str) -> T:
-        """The entry named `name`; UnknownPluginError or PluginUnavailableError when there is none to use."""
+    def find(self, name: str) -> T | None:
+        """The entry named `name`, or None (installed plug-ins included)."""
         if name not in self._entries:
             self._discover()
-        if name in self._entries:
-            return self._entries[name]
+        return self._entries.get(name)
+
+    def entries(self) -> list[T]:
+        """Every entry, in registration order (built-ins first, then installed plug-ins)."""
+        self._discover()
+        return list(self._entries.values())
+
+    def get(self, name: str) -> T:
+        """The entry named `name`; UnknownPluginError or PluginUnavailableError when there is none to use."""
+        found = self.find(name)
+        if found is not None:
+            return found
         if name in self._unavailable:
             raise PluginUnavailableError(f"{self.kind} {name!r} is not available here: {self._unavailable[name]}")
         raise UnknownPluginError(self.kind, name, self.names())
@@ -94,6 +120,8 @@ class Registry(Generic[T]):
         if self._discovered:
             return
         self._discovered = True
+        from importlib import metadata  # only when a name is missing or listed: start-up does not pay for it
+
         for point in metadata.entry_points(group=self.group):
             if point.name in self._entries:
                 continue
@@ -105,5 +133,12 @@ class Registry(Generic[T]):
                     f"reinstall or fix the package that declares it in {self.group!r}"
                 )
                 continue
-            if point.name not in self._entries and not isinstance(loaded, ModuleType):
+            if isinstance(loaded, ModuleType) or point.name in self._entries:
+                continue
+            if self.modules_only:
+                self._unavailable[point.name] = (
+                    f"its plug-in ({point.value}) is not a module: entry points of {self.group!r} name a module "
+                    f"whose {self.kind}s register themselves"
+                )
+            else:
                 self.add(point.name, loaded)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from runner._errors import BenchsmithError
 
-class PreparationError(RuntimeError):
+
+class PreparationError(BenchsmithError, RuntimeError):
     """Preparing a task failed; `field` names the manifest field at fault when one is."""
 
     def __init__(self, message: str, field: tuple[str | int, ...] = ()) -> None:

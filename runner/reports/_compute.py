@@ -16,6 +16,7 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
+from runner._errors import BenchsmithError
 from runner.results import TrialStatus
 from runner.scoring import (
     AupMode,
@@ -75,7 +76,7 @@ _TASK_COLUMNS = [
 ]  # fmt: skip
 
 
-class ReportError(ValueError):
+class ReportError(BenchsmithError, ValueError):
     """The trials cannot make a report (no trials, or a table that lacks the trials columns)."""
 
 

@@ -42,10 +42,8 @@ from ._store import (
 )
 
 __all__ = [
-    "DEFAULT_RETRIES",
-    "RunConfig",
-    "RunConfigError",
     "ARGUMENT_CHARS",
+    "DEFAULT_RETRIES",
     "EVENTS_FILE",
     "EVENT_KINDS",
     "RESULT_FILE",
@@ -59,6 +57,8 @@ __all__ = [
     "ModelCall",
     "RecordIdentity",
     "ResearchDetails",
+    "RunConfig",
+    "RunConfigError",
     "SandboxStarted",
     "SandboxStopped",
     "SpeedrunDetails",

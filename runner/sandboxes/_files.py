@@ -14,10 +14,12 @@ import os
 import stat
 from pathlib import Path
 
+from runner._errors import BenchsmithError
+
 _CHUNK = 1 << 20
 
 
-class HandedInError(ValueError):
+class HandedInError(BenchsmithError, ValueError):
     """What the agent handed in is not acceptable; the message says why (the agent's fault, not the runner's)."""
 
 

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from runner._errors import BenchsmithError
 from runner.environments import EnvironmentSpec, ensure_environment, installed_versions, python_version
 from runner.preparation import PreparedTask
 from spec import LoadedTask, SpeedrunRecord, SpeedrunTask, StrictModel
@@ -30,7 +31,7 @@ RETIME_SUFFIX = ".retime.json"
 ReferenceSource = Literal["manifest", "retime", "interleaved"]
 
 
-class SpeedrunScriptError(RuntimeError):
+class SpeedrunScriptError(BenchsmithError, RuntimeError):
     """A record's script is not available as a file here (a url script that prepare could not fetch)."""
 
 

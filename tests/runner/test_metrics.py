@@ -137,7 +137,7 @@ def test_k_must_be_a_positive_integer(k: object) -> None:
 @pytest.fixture
 def private_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a test register metrics without leaking them into the real registry."""
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
+    monkeypatch.setattr(_registry, "_REGISTRY", _registry._REGISTRY.copy())
 
 
 @pytest.mark.usefixtures("private_registry")

@@ -678,6 +678,27 @@ def test_bulk_reading_gives_the_models_table(runs: Path, monkeypatch: pytest.Mon
     assert fast.warnings == slow.warnings
 
 
+def test_records_of_an_older_runner_read_in_bulk_with_the_models_defaults(
+    runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runner.reports._load as loading
+    from runner.reports._records import checked
+
+    copy = tmp_path / "runs"
+    shutil.copytree(runs, copy)
+    for path in sorted(copy.glob("*/*/seed-*/result.json")):
+        record = json.loads(path.read_text())
+        for optional in ("usage", "trivial_score", "attempts", "thresholds", "run_config"):
+            record.pop(optional, None)  # fields a runner of the same schema version may not have written yet
+        record["details"].pop("submission_file", None)
+        path.write_text(json.dumps(record), encoding="utf-8")
+        assert checked(record) is not None, path  # the bulk path takes it
+    fast = load_trials(copy)
+    monkeypatch.setattr(loading, "checked", lambda record: None)
+    slow = load_trials(copy)
+    assert len(fast.frame) == 24 and fast.frame.equals(slow.frame)
+
+
 def test_records_not_of_the_runners_exact_shape_are_judged_by_the_model(runs: Path, tmp_path: Path) -> None:
     copy = tmp_path / "runs"
     shutil.copytree(runs, copy)

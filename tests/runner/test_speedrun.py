@@ -49,13 +49,13 @@ class Chain:
     runs: Path
 
 
-@pytest.fixture(scope="module")
-
 # The sample agent recovers none of the speed-up: its FSR belongs near 0 and must stay under 0.5. Below zero only
 # measures how much slower than R it ran, and CPU time on a loaded 2-core machine (the suite runs in parallel) drifts
 # by a large share of the micro chain's small gap, so the floor is loose on purpose.
 SAMPLE_FSR_FLOOR = -1.5
 
+
+@pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     """A copy of the micro chain timed with one seed per run (the tests compare behaviour, not precision)."""
     require_bwrap()

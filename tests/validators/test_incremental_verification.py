@@ -18,7 +18,9 @@ ADDED = ("shortcuts", "target-sanity")
 
 def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     ran: list[str] = []
-    for name, check in list(registry._TASK_CHECKS.items()):
+    checks = registry._TASK_CHECKS.copy()
+    monkeypatch.setattr(registry, "_TASK_CHECKS", checks)
+    for check in checks.entries():
         if check.layer != "execute":
             continue
 
@@ -26,7 +28,7 @@ def _count_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             ran.append(_check.name)
             return _check.run(task, context)
 
-        monkeypatch.setitem(registry._TASK_CHECKS, name, dataclasses.replace(check, run=counted))
+        checks.replace(check.name, dataclasses.replace(check, run=counted))
     return ran
 
 

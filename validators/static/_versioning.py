@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+from runner import BenchsmithError
 from spec import LoadedTask, Problem, parse_manifest, task_digest
 
 from .._registry import CheckContext, task_check
@@ -18,7 +19,7 @@ from .._registry import CheckContext, task_check
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$")
 
 
-class GitError(RuntimeError):
+class GitError(BenchsmithError, RuntimeError):
     """git could not answer; the message says what was asked."""
 
 
