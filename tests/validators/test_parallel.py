@@ -71,6 +71,8 @@ def test_a_failed_worker_share_is_checked_here(
 def test_no_worker_for_small_catalogues_busy_machines_or_beside_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.sched_getaffinity", lambda _: set(range(16)), raising=False)
     monkeypatch.setattr("os.getloadavg", lambda: (0.5, 0.0, 0.0))
+    # The process alone, whatever threads earlier tests in this pytest worker left running.
+    monkeypatch.setattr("threading.active_count", lambda: 1)
     assert _parallel._workers(_parallel.MIN_TASKS - 1) == 0
     assert 1 <= _parallel._workers(1000) <= 7
     monkeypatch.setattr("os.getloadavg", lambda: (14.2, 0.0, 0.0))
