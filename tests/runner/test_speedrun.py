@@ -49,10 +49,14 @@ class Chain:
     runs: Path
 
 
-# The sample agent recovers none of the speed-up: its FSR belongs near 0 and must stay under 0.5. Below zero only
-# measures how much slower than R it ran, and CPU time on a loaded 2-core machine (the suite runs in parallel) drifts
-# by a large share of the micro chain's small gap, so the floor is loose on purpose.
+# The sample agent recovers none of the speed-up: its FSR belongs near 0. It is one timing of record R's script
+# (about 1 s of CPU) against another taken earlier, and CPU time on a loaded 2-core machine (the suite runs in
+# parallel) drifts by up to a third between the two, so a single sample lands anywhere from well below zero to about
+# 0.6 (seen in CI: -0.82 and 0.56). The bounds are loose on purpose; what the test insists on is the gap to the
+# baseline, which runs R+1's script and recovers the whole speed-up.
 SAMPLE_FSR_FLOOR = -1.5
+SAMPLE_FSR_CEILING = 0.75
+BASELINE_LEAD = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -342,7 +346,8 @@ def test_retime_then_baseline_and_sample_recover_all_and_none_of_the_speedup(cha
             assert details.reached and details.time_s is not None and details.time_s > 0
             assert result.score == details.fsr
         assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
-        assert SAMPLE_FSR_FLOOR < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+        assert SAMPLE_FSR_FLOOR < _details(sample).fsr < SAMPLE_FSR_CEILING, _details(sample)  # type: ignore[operator]
+        assert _details(sample).fsr < _details(baseline).fsr - BASELINE_LEAD  # type: ignore[operator]
     on_disk = json.loads((chain.runs / baseline.trial_id / "result.json").read_text())
     assert on_disk["details"]["kind"] == "speedrun" and on_disk["details"]["reference_source"] == "retime"
 
@@ -366,7 +371,8 @@ def test_interleaved_references_time_both_records_in_the_trial(tmp_path: Path) -
         assert sorted(path.name for path in folder.iterdir()) == ["r0", "r1"]
         assert all((folder / record / "seed-1").is_dir() for record in ("r0", "r1")), "every seed times both"
     assert 0.5 < _details(baseline).fsr < 1.5, _details(baseline)  # type: ignore[operator]
-    assert SAMPLE_FSR_FLOOR < _details(sample).fsr < 0.5, _details(sample)  # type: ignore[operator]
+    assert SAMPLE_FSR_FLOOR < _details(sample).fsr < SAMPLE_FSR_CEILING, _details(sample)  # type: ignore[operator]
+    assert _details(sample).fsr < _details(baseline).fsr - BASELINE_LEAD  # type: ignore[operator]
 
 
 def test_hint_selections_are_written_one_way() -> None:
