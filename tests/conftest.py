@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tarfile
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 # A frozen copy of the first curated tasks: tests assert exact lines and fields, so they must not follow the live
 # catalogue as it grows. Tests about the live catalogue use REPO / "tasks" explicitly.
+RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+"""The `runner` console script run by this interpreter (the test environment's), for CLI tests in subprocesses."""
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tasks"
 CURATED = FIXTURES / "curated"
 PENGUINS = CURATED / "penguins-species.yaml"

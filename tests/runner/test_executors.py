@@ -23,11 +23,10 @@ from runner.sandboxes import get_backend
 from runner.trials import ClaimRecord, RunSettings, TrialRequest, run_claimed
 from runner.trials._claims import CLAIM_FILE
 from spec import load_task
-from tests.conftest import CURATED, REPO, require, require_bwrap
+from tests.conftest import CURATED, REPO, RUNNER, require, require_bwrap
 from tests.runner.test_gpus import TWO_GPUS, fake_nvidia_smi
 
 MANIFEST = CURATED / "penguins-species.yaml"
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 SUBMIT = 'cp /data/sample_submission.csv "$BENCHSMITH_SUBMISSION"'
 # A worker that claims a trial and is killed mid-trial: it holds the claim until it dies.
 HOLD_CLAIM = """

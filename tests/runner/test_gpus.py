@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from runner.executors import ExecutorError, get_executor
 from runner.hardware import Gpu, GpuPool, GpuShortage, check_gpu_needs, detect_gpus
 from runner.trials import RunSettings, TrialRequest
 from spec import Resources, load_task
-from tests.conftest import CURATED, REPO, require_bwrap
+from tests.conftest import CURATED, REPO, RUNNER, require_bwrap
 
 MANIFEST = CURATED / "penguins-species.yaml"
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 # What nvidia-smi prints for the runner's query; the second name holds a comma, as some product names do.
 TWO_GPUS = "0, NVIDIA H100 80GB HBM3, 81559 MiB\n1, NVIDIA A10, 24GB PCIe, 23028 MiB\n"
 

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,9 +21,7 @@ import pandas as pd
 import pytest
 
 from runner.results import TrialResult, iter_results
-from tests.conftest import REPO, require_bwrap, upstream_checkout
-
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+from tests.conftest import REPO, RUNNER, require_bwrap, upstream_checkout
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

@@ -19,11 +19,10 @@ from runner.results import TrialResult, iter_results
 from runner.sandboxes import get_backend
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import CURATED, REPO, require, require_bwrap
+from tests.conftest import CURATED, REPO, RUNNER, require, require_bwrap
 from tests.runner.test_llm_client import KEY, KEY_ENV, ScriptedServer, completion, error, free_port
 
 MANIFEST = CURATED / "penguins-species.yaml"
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 MODEL = "served-model"
 
 # The agent: stdlib only (the task's environment has no openai SDK). It reports what it saw as JSON lines.

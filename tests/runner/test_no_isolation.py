@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from runner.sandboxes import CODE_DIR, DATA_DIR, LocalSandbox, SandboxSpec
-from tests.conftest import REPO
-
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+from tests.conftest import REPO, RUNNER
 
 
 def _path_without_bwrap(tmp_path: Path) -> str:

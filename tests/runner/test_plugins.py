@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,9 +17,7 @@ from runner.agents import get_agent
 from runner.executors import get_executor
 from runner.plugins import PluginUnavailableError, Registry, UnknownPluginError
 from runner.sandboxes import get_backend
-from tests.conftest import REPO, require_bwrap
-
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+from tests.conftest import REPO, RUNNER, require_bwrap
 
 PLUGIN_MODULE = '''
 """A plug-in agent: hands in the sample submission, read through the workspace contract's variables."""

@@ -25,9 +25,8 @@ import pytest
 from runner.results import iter_results
 from runner.trials import ClaimRecord
 from runner.trials._claims import CLAIM_FILE
-from tests.conftest import CURATED, REPO, require, require_bwrap
+from tests.conftest import CURATED, REPO, RUNNER, require, require_bwrap
 
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 SUBMIT = 'cp /data/sample_submission.csv "$BENCHSMITH_SUBMISSION"'
 SEEDS = 4
 # Each node offers one CPU and each trial asks for one, so the two nodes run a trial each at a time.

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +38,8 @@ from runner.results import (
     iter_results,
     write_result,
 )
-from tests.conftest import REPO, require
+from tests.conftest import REPO, RUNNER, require
 
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 ROUNDS = "200"
 
 AGENTS = {"sample": "sample", "baseline": "baseline", "command": "command-9f8e7d6c"}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, require_bwrap
+from tests.conftest import FIXTURES, REPO, RUNNER, require_bwrap
 
 RESEARCH = FIXTURES / "research"
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 # One command for both tasks: a better ridge on diabetes-ridge; a losing strategy on pennies-duel.
 COMMAND = (
     "if [ -f baseline.py ]; then sed -i 's/1.0 \\* np.eye/1e-6 * np.eye/' baseline.py && python baseline.py; "

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,11 +18,10 @@ from rich.cells import cell_len
 from runner.results import iter_results
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import REPO, require_bwrap
+from tests.conftest import REPO, RUNNER, require_bwrap
 from tests.runner.test_llm_agent import CRASH, FOREST, constant, reply
 from tests.runner.test_llm_client import KEY, KEY_ENV, ScriptedServer
 
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 CATALOGUE = REPO / "tasks" / "curated"
 """The real catalogue: its tasks have reference solutions (the fixtures' copies do not)."""
 TASKS = ("penguins-species", "breast-cancer-diagnosis", "diabetes-progression")

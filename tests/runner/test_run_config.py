@@ -8,12 +8,10 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO, require_bwrap
+from tests.conftest import REPO, RUNNER, require_bwrap
 
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 PENGUINS = REPO / "tasks" / "curated" / "penguins-species.yaml"
 
 

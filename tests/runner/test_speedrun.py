@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +36,7 @@ from runner.trials import RunSettings, TrialRequest, run_trial
 from runner.trials._kinds import TrialOptionError, get_kind_runtime
 from runner.trials._speedrun import SpeedrunRuntime
 from spec import HintSelection, SpeedrunTask, load_task
-from tests.conftest import FIXTURES, REPO, replace_in, require_bwrap
-
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+from tests.conftest import FIXTURES, REPO, RUNNER, replace_in, require_bwrap
 
 
 @dataclass(frozen=True)

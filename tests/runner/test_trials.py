@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from runner.preparation import prepare_task
 from runner.results import TrialResult, iter_results
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import load_task
-from tests.conftest import CURATED, REPO, require_bwrap
+from tests.conftest import CURATED, REPO, RUNNER, require_bwrap
 
 MANIFEST = CURATED / "penguins-species.yaml"
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 SUBMIT_SAMPLE = 'cp /data/sample_submission.csv "$BENCHSMITH_SUBMISSION"'
 
 

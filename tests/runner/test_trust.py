@@ -9,7 +9,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +19,9 @@ from runner.results import CompetitionDetails, Lock, TrialResult, iter_results, 
 from runner.trials import RunSettings, TrialRequest, run_claimed, run_trial
 from runner.trials._workspace import copy_task_tree
 from spec import TaskPathError, load_task, task_file
-from tests.conftest import PENGUINS, REPO, replace_in, require_bwrap
+from tests.conftest import PENGUINS, REPO, RUNNER, replace_in, require_bwrap
 from tests.runner.test_llm_client import KEY, KEY_ENV, ScriptedServer, error, free_port
 
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
 SUBMIT_SAMPLE = 'cp /data/sample_submission.csv "$BENCHSMITH_SUBMISSION"'
 ESCAPE = "penguins-species/../../../../../../../../etc/hostname"
 _CALL = (

@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES, REPO, line_of, replace_in
-
-RUNNER = [sys.executable, "-c", "from runner.cli import main; main()"]
+from tests.conftest import FIXTURES, REPO, RUNNER, line_of, replace_in
 
 
 def run(*arguments: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
