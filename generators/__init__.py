@@ -16,6 +16,14 @@ from ._generate import (
     generate,
     stage_counts,
 )
+from ._images import (
+    IMAGE_GENERATOR_NAME,
+    ImageFolderError,
+    design_image_folder,
+    generate_image_folders,
+    is_image_folder,
+    merge_reports,
+)
 from ._profile import ColumnProfile, TableProfile, TargetCandidate, profile_table
 from ._propose import TaskProposal, propose
 from ._solution import solution_text
@@ -24,12 +32,14 @@ from ._verify import Verdict, reference_score, remove_task, verify, write_task
 __all__ = [
     "GENERATOR_NAME",
     "GENERATOR_VERSION",
+    "IMAGE_GENERATOR_NAME",
     "LOG_FILE",
     "CatalogueStats",
     "ColumnProfile",
     "DatasetRecord",
     "GenerationLog",
     "GenerationReport",
+    "ImageFolderError",
     "Rejection",
     "TableProfile",
     "TargetCandidate",
@@ -39,8 +49,12 @@ __all__ = [
     "catalogue_readme",
     "catalogue_stats",
     "design",
+    "design_image_folder",
     "generate",
+    "generate_image_folders",
+    "is_image_folder",
     "license_text",
+    "merge_reports",
     "profile_table",
     "propose",
     "reference_score",

@@ -108,6 +108,9 @@ def _description(proposal: TaskProposal, source_ref: str, title: str, docs: Data
         f"The test rows are the latest {proposal.test_size:.0%} by `{proposal.time_column}`: a forecast, not an "
         "interpolation.\n"
         if proposal.time_column
+        else f"The test set is about {proposal.test_size:.0%} of the rows, whole `{proposal.group_column}` units at a "
+        "time: no unit has rows in both train and test.\n"
+        if proposal.group_column
         else f"The test set is a random {proposal.test_size:.0%} of the rows.\n"
     )
     header = ",".join(["id", *proposal.submission_columns])
@@ -143,13 +146,21 @@ def design(proposal: TaskProposal, source_ref: str, sha256: str, docs: DatasetDo
     title = f"{docs.title or shown} — predict {proposal.target} ({proposal.problem})"[:200]
     stratified = proposal.problem in ("binary", "multiclass")
     split: dict[str, Any] = {
-        "method": "time" if proposal.time_column else "stratified" if stratified else "random",
+        "method": "time"
+        if proposal.time_column
+        else "group"
+        if proposal.group_column
+        else "stratified"
+        if stratified
+        else "random",
         "target": proposal.target,
         "test_size": proposal.test_size,
         "seed": 0,
     }
     if proposal.time_column:
         split["time_column"] = proposal.time_column
+    elif proposal.group_column:
+        split["group_column"] = proposal.group_column
     keywords = [
         "generated",
         "user-data" if provider == FILES_PROVIDER else provider,

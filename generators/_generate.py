@@ -24,7 +24,7 @@ from ._profile import (
     TableProfile,
     profile_table,
 )
-from ._propose import MIN_TEST_ROWS, propose
+from ._propose import MIN_TEST_ROWS, TaskProposal, propose
 from ._verify import verify
 
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
         reject("propose", "propose.no-target", _no_target_reason(profile, target))
     docs = dataset_docs(reference, [str(column) for column in frame.columns]) if proposals else None
     for proposal in proposals:
+        proposal = _grouped(proposal, frame)
         try:
             task = design(proposal, reference, record.sha256, docs)
         except ValueError as error:
@@ -207,6 +208,27 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
         else:
             reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
     log.datasets[reference] = record
+
+
+def _grouped(proposal: TaskProposal, frame: pd.DataFrame) -> TaskProposal:
+    """The proposal with a group split when the table repeats units that largely determine the target (a panel
+    of people over years); a forecast keeps its time split."""
+    from validators.execute import unit_columns
+
+    if proposal.time_column is not None:
+        return proposal
+    classification = proposal.problem in ("binary", "multiclass")
+    units = unit_columns(frame, proposal.target, classification)
+    if not units:
+        return proposal
+    unit = units[0].column
+    return proposal.model_copy(
+        update={
+            "group_column": unit,
+            "rationale": f"{proposal.rationale.rstrip('.')}; rows repeat {unit} units that largely determine the "
+            f"target, so the split keeps each {unit} on one side.",
+        }
+    )
 
 
 def generate(

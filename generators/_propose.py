@@ -42,6 +42,11 @@ class TaskProposal(StrictModel):
     time_column: str | None = Field(
         default=None, description="Forecasting: the column ordering the rows; the test rows are the latest."
     )
+    group_column: str | None = Field(
+        default=None,
+        description="Column naming units seen on several rows (a person of a panel) that largely determine the "
+        "target: the split keeps each unit on one side, so test units are new.",
+    )
     count: bool = Field(default=False, description="Regression: the target is a non-negative integer count.")
     test_size: float = Field(
         default=DEFAULT_TEST_FRACTION,

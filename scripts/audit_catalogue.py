@@ -1,4 +1,4 @@
-"""Run the shortcut, target, test-size and duplicate checks over a catalogue and list what each one flags.
+"""Run the shortcut, target, test-size, group-split and duplicate checks over a catalogue and list what each one flags.
 
     python scripts/audit_catalogue.py tasks/generated [--significance] [--json flags.json] [--reject]
     python scripts/audit_catalogue.py tasks/generated --reject-from flags.json
@@ -24,7 +24,7 @@ from pathlib import Path
 from spec import find_manifests, load_task
 from validators import CheckContext, catalogue_checks, task_checks
 
-TASK_CHECKS = ("shortcuts", "target-sanity", "test-size")
+TASK_CHECKS = ("shortcuts", "target-sanity", "test-size", "group-split")
 CATALOGUE_CHECKS = ("duplicate-tasks",)
 
 

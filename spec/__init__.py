@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ._base import StrictModel
     from ._digest import task_digest, task_files
     from ._fields import duration_seconds
+    from ._images import ImageFiles
     from ._loader import LOADER_CODES, AnyTask, LoadedTask, format_field_path, load_task, parse_manifest
     from ._manifest import (
         MANIFEST_ADAPTER,
@@ -86,6 +87,7 @@ _LAZY_NAMES = {
         "TaskManifest",
         "ValidationSettings",
     ),
+    "._images": ("ImageFiles",),
     "._metric": ("EntrypointMetric", "Metric", "NamedMetric", "ScriptMetric"),
     "._paths": ("TaskPathError", "task_file"),
     "._prepare": ("DeclarativePrepare", "EntrypointPrepare", "Prepare", "ScriptPrepare", "Split"),
@@ -140,6 +142,7 @@ __all__ = [
     "FileSource",
     "GeneratorInfo",
     "HintSelection",
+    "ImageFiles",
     "KaggleSource",
     "Leaderboard",
     "LoadedTask",

@@ -8,6 +8,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import StrictModel, key_discriminator
 from ._fields import EntryPoint, Slug, TaskPath, import_path_field
+from ._images import ImageFiles
 
 SplitMethod = Literal["random", "stratified", "group", "time"]
 
@@ -27,10 +28,19 @@ class Split(StrictModel):
         default=None,
         description="Existing column that identifies a row; when absent an `id` column is created.",
     )
-    group_column: str | None = Field(default=None, description="Column whose values never straddle the split.")
+    group_column: str | None = Field(
+        default=None,
+        description="Column whose values never straddle the split; listed in drop_columns too, it decides the split "
+        "and is then removed (a unit's key that is no feature).",
+    )
     time_column: str | None = Field(default=None, description="Column ordering rows in time.")
     drop_columns: list[str] = Field(
         default_factory=list, description="Columns removed before splitting (leaky or irrelevant)."
+    )
+    images: ImageFiles | None = Field(
+        default=None,
+        description="Rows are images: written as files under public/train/ and public/test/, the tables keep "
+        "only the id and the target.",
     )
 
     @model_validator(mode="after")

@@ -123,6 +123,13 @@ class SpeedrunProtocol(StrictModel):
         description="Modules imported before the clock starts (untimed warm-up), e.g. `[torch]`; the script runs "
         "in a process forked after these imports.",
     )
+    launcher: TaskPath | None = Field(
+        default=None,
+        description="A Python file of the task's that the timer runs as `__main__` in place of `train.py`, to run "
+        "scripts written for another launcher (e.g. `torchrun`) under the contract; it finds the script to run in "
+        "`SPEEDRUN_RECORD_SCRIPT` (its path in the working folder) and is mounted read-only, out of the agent's "
+        "reach. Its time counts as the script's.",
+    )
     time_limit: Duration = Field(default="10m", description="Wall-clock limit of one timed run.")
     eval_time_limit: Duration = Field(default="5m", description="Wall-clock limit of one evaluation.")
 

@@ -6,6 +6,9 @@
 - the Designer may write a metric script (when no registered metric fits) or a prepare script (when a declarative
   split cannot express the preparation); they go into the task's folder and the validators judge them;
 - `review`: the model judges the task against the rubric in `rubric.toml`;
+- `brainstorm_schema` / `design_schema` / `review_schema`: reply schemas built per dataset for `--json-mode schema`
+  (a grammar on llama.cpp's server): enums of the table's usable targets and columns, the registry's metrics that
+  fit the target, the split methods and test shares the table allows, the rubric's criteria;
 - execution: the no-LLM `verify` (reference score, static and execution validators, reference beats trivial).
 
 `generate_llm` runs them over packaged datasets, resumably; prompts are files in `prompts/`, and their SHA-256
@@ -51,6 +54,7 @@ from ._pipeline import (
 from ._prompts import PROMPTS, Criterion, Rubric, load_rubric, prompt_digests, prompt_text, render
 from ._reply import ReplyError, parse_reply
 from ._review import CriterionVerdict, Review, ReviewReply, review, review_prompt
+from ._schemas import brainstorm_schema, design_schema, fitting_metrics, review_schema, test_sizes, usable_candidates
 from ._transcript import CONVERSATIONS_DIR, CallUsage, Exchange, Transcript, conversation_path, read_conversation
 
 __all__ = [
@@ -86,8 +90,11 @@ __all__ = [
     "Ungrounded",
     "brainstorm",
     "brainstorm_prompt",
+    "brainstorm_schema",
     "conversation_path",
     "design_prompt",
+    "design_schema",
+    "fitting_metrics",
     "generate_llm",
     "generator_info",
     "ground",
@@ -102,6 +109,9 @@ __all__ = [
     "repair_prompt",
     "review",
     "review_prompt",
+    "review_schema",
     "static_problems",
+    "test_sizes",
+    "usable_candidates",
     "write_scripts",
 ]

@@ -16,6 +16,7 @@ from ._prompts import render
 from ._reply import ReplyError, parse_reply
 
 ProblemType = Literal["binary", "multiclass", "regression"]
+_PREDICTIONS = {"label": "one class label per row", "probability": "class probabilities", "value": "one number per row"}
 
 
 class LlmProposal(StrictModel):
@@ -74,17 +75,31 @@ def _candidate_line(candidate: TargetCandidate) -> str:
     return f"- `{candidate.column}`: {candidate.kind} ({detail}{leaks})"
 
 
-def metrics_table() -> str:
-    """Every registered metric a tabular task can use, one bullet each."""
+def tabular_metrics() -> list[str]:
+    """The registered metrics a tabular task can use: one label, class probabilities or one value per row."""
     from runner.metrics import get_metric, metric_names
 
-    rows = []
-    for name in metric_names():
+    return [
+        name
+        for name in metric_names()
+        if get_metric(name).prediction in ("label", "probability", "value")
+        and "@" not in name
+        and "samples" not in name
+    ]
+
+
+def metrics_table(names: list[str] | None = None) -> str:
+    """The registered metrics `names` (default: every one a tabular task can use), one bullet per kind of
+    prediction, each name with the better direction (compact: every prompt token costs a small local model time)."""
+    from runner.metrics import get_metric
+
+    groups: dict[str, list[str]] = {}
+    for name in tabular_metrics() if names is None else names:
         metric = get_metric(name)
-        if metric.prediction in ("label", "probability", "value") and "@" not in name and "samples" not in name:
-            direction = "higher" if metric.higher_is_better else "lower"
-            rows.append(f"- `{name}` ({metric.prediction}, {direction} is better)")
-    return "\n".join(rows)
+        groups.setdefault(metric.prediction, []).append(
+            f"`{name}` ({'higher' if metric.higher_is_better else 'lower'})"
+        )
+    return "\n".join(f"- {_PREDICTIONS.get(kind, kind)}: {', '.join(items)}" for kind, items in groups.items())
 
 
 def brainstorm_prompt(profile: TableProfile, dataset: str, max_proposals: int) -> str:
@@ -214,19 +229,26 @@ def ground(proposal: LlmProposal, profile: TableProfile) -> TaskProposal:
 def brainstorm(chat: Chat, profile: TableProfile, dataset: str, max_proposals: int) -> BrainstormResult:
     """Ask the model for up to `max_proposals` proposals and ground each in `profile`.
 
-    A malformed reply (not JSON, wrong shape) is a rejection of the whole reply, never an exception.
+    A malformed reply (not JSON, wrong shape) or an empty list is a rejection of the whole reply, never an
+    exception; a table without a usable target is rejected without asking the model.
     """
+    from ._schemas import brainstorm_schema  # the schemas build on this module's grounding
+
+    def nothing(code: str, reason: str) -> BrainstormResult:
+        return BrainstormResult(proposed=0, accepted=[], rejected=[ProposalRejection(code=code, reason=reason)])
+
     if profile.rows < MIN_TASK_ROWS:
-        reason = f"{profile.rows} rows, fewer than {MIN_TASK_ROWS}"
-        return BrainstormResult(proposed=0, accepted=[], rejected=[ProposalRejection(code="brainstorm.too-small",
-                                                                                    reason=reason)])  # fmt: skip
-    text = chat.ask(brainstorm_prompt(profile, dataset, max_proposals), BrainstormReply, "brainstorm")
+        return nothing("brainstorm.too-small", f"{profile.rows} rows, fewer than {MIN_TASK_ROWS}")
+    schema = brainstorm_schema(profile, max_proposals)
+    if schema is None:
+        return nothing("brainstorm.no-target", "the profiler found no column usable as a target")
+    text = chat.ask(brainstorm_prompt(profile, dataset, max_proposals), BrainstormReply, "brainstorm", schema)
     try:
         reply = parse_reply(text, BrainstormReply)
     except ReplyError as error:
-        return BrainstormResult(
-            proposed=0, accepted=[], rejected=[ProposalRejection(code="brainstorm.malformed", reason=str(error))]
-        )
+        return nothing("brainstorm.malformed", str(error))
+    if not reply.proposals:
+        return nothing("brainstorm.no-proposals", "the model proposed no task")
     accepted: list[TaskProposal] = []
     rejected: list[ProposalRejection] = []
     for proposal in reply.proposals:

@@ -37,20 +37,23 @@ class Chat:
     def model(self) -> str:
         return self.client.model
 
-    def _response_format(self, reply: type[BaseModel]) -> dict[str, Any] | None:
+    def _response_format(self, reply: type[BaseModel], schema: dict[str, Any] | None) -> dict[str, Any] | None:
         if self.json_mode == "off":
             return None
         if self.json_mode == "object":
             return {"type": "json_object"}
-        return {"type": "json_object", "schema": reply.model_json_schema()}
+        return {"type": "json_object", "schema": schema or reply.model_json_schema()}
 
-    def converse(self, turns: Sequence[Message], reply: type[BaseModel], stage: str) -> str:
+    def converse(
+        self, turns: Sequence[Message], reply: type[BaseModel], stage: str, schema: dict[str, Any] | None = None
+    ) -> str:
         """The reply to `turns` (user and assistant messages, oldest first), after the system prompt; `reply` is the
-        model the stage will parse the reply into (its schema constrains the reply in `schema` mode); `stage` names
-        the asking stage in the transcript."""
+        model the stage will parse the reply into; `stage` names the asking stage in the transcript. In `schema`
+        mode the reply is constrained to `schema` (a narrowing of `reply`'s schema built for this dataset, see
+        `_schemas`), else to `reply`'s own schema."""
         messages: list[Message] = [{"role": "system", "content": prompt_text("system")}, *turns]
         options = dict(self.options)
-        response_format = self._response_format(reply)
+        response_format = self._response_format(reply, schema)
         if response_format is not None:
             options["response_format"] = response_format
         at, started = utc_now(), time.perf_counter()
@@ -71,6 +74,6 @@ class Chat:
                                    usage=usage, **request)  # fmt: skip
         return answer.text
 
-    def ask(self, prompt: str, reply: type[BaseModel], stage: str) -> str:
+    def ask(self, prompt: str, reply: type[BaseModel], stage: str, schema: dict[str, Any] | None = None) -> str:
         """The reply to one user prompt."""
-        return self.converse([{"role": "user", "content": prompt}], reply, stage)
+        return self.converse([{"role": "user", "content": prompt}], reply, stage, schema)

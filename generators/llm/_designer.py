@@ -16,7 +16,7 @@ from spec import StrictModel
 
 from .._design import TaskDesign, design
 from .._profile import TableProfile
-from .._propose import TaskProposal
+from .._propose import MAX_TEST_FRACTION, TaskProposal
 from ._brainstorm import (
     Ungrounded,
     columns_table,
@@ -100,9 +100,15 @@ def _metric_note(metric: str) -> str:
     return ""
 
 
-def design_prompt(proposal: TaskProposal, profile: TableProfile, dataset: str) -> str:
-    """The Designer's first prompt for one grounded proposal."""
+def design_prompt(proposal: TaskProposal, profile: TableProfile, dataset: str, *, scripts: bool = True) -> str:
+    """The Designer's first prompt for one grounded proposal: the metrics that fit its target, the test shares that
+    leave enough test rows, and, with `scripts` (off when the reply schema rules them out), how to write a metric or
+    prepare script."""
+    from ._schemas import fitting_metrics, test_sizes
+
     classes = f"; classes {', '.join(proposal.classes[:20])}" if proposal.classes else ""
+    candidate = next(c for c in profile.candidates if c.column == proposal.target)
+    sizes = test_sizes(profile.rows) or [MAX_TEST_FRACTION]
     return render(
         "design",
         dataset=dataset,
@@ -115,7 +121,10 @@ def design_prompt(proposal: TaskProposal, profile: TableProfile, dataset: str) -
         metric_note=_metric_note(proposal.metric),
         drop_columns=", ".join(f"`{name}`" for name in proposal.drop_columns) or "none",
         rationale=proposal.rationale,
-        metrics=metrics_table(),
+        metrics=metrics_table(fitting_metrics(candidate)),
+        test_sizes=", ".join(f"{size:g}" for size in sizes),
+        test_size=f"{sizes[0]:g}",
+        scripts=render("design-scripts", target=proposal.target) if scripts else "",
     )
 
 

@@ -35,6 +35,7 @@ from ._designer import DesignDraft, design_prompt, refactor, repair_prompt, stat
 from ._prompts import load_rubric, prompt_digests
 from ._reply import ReplyError, parse_reply
 from ._review import review
+from ._schemas import design_schema
 from ._transcript import Transcript, conversation_path
 
 LLM_GENERATOR_NAME = "llm-pipeline"
@@ -137,7 +138,10 @@ class _Run:
         """Design one grounded proposal, with up to `max_repairs` repairs, then review and execute it."""
         identifier = task_id(self.reference, proposal.target)
         generator = generator_info(self.chat.model, sha256).model_dump(mode="json", exclude_none=True)
-        turns: list[dict[str, str]] = [{"role": "user", "content": design_prompt(proposal, profile, self.reference)}]
+        # A schema-constrained reply cannot hold scripts, so the prompt does not explain them.
+        prompt = design_prompt(proposal, profile, self.reference, scripts=self.chat.json_mode != "schema")
+        turns: list[dict[str, str]] = [{"role": "user", "content": prompt}]
+        schema = design_schema(proposal, profile)
         reached: set[str] = set()
         passed: set[str] = set()
         last = ("design", "design.no-draft", "no draft was made")
@@ -147,7 +151,7 @@ class _Run:
                 self.report.repairs += 1
             reached.add("design")
             self.transcript.attempt = attempt
-            text = self.chat.converse(turns, DesignDraft, "design")
+            text = self.chat.converse(turns, DesignDraft, "design", schema)
             problems, last, accepted = self._attempt(text, proposal, profile, sha256, generator, reached, passed)
             if accepted or last[0] == "review":
                 break

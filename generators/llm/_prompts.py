@@ -11,7 +11,7 @@ from pydantic import Field
 
 from spec import StrictModel
 
-PROMPTS = ("system", "brainstorm", "design", "repair", "review")
+PROMPTS = ("system", "brainstorm", "design", "design-scripts", "repair", "review")
 RUBRIC_FILE = "rubric.toml"
 
 

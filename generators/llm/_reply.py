@@ -38,7 +38,9 @@ def parse_reply(text: str, model: type[_M]) -> _M:
     decoded: object = None
     for candidate in _candidates(text):
         try:
-            decoded = json.loads(candidate)
+            # strict=False: raw newlines inside strings are let through, as llama.cpp's JSON grammar lets a model
+            # write them (its string characters are anything but `"` and `\\`).
+            decoded = json.loads(candidate, strict=False)
         except json.JSONDecodeError:
             continue
         break

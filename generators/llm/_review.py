@@ -14,6 +14,7 @@ from ._chat import Chat
 from ._designer import LlmTaskDesign
 from ._prompts import Rubric, load_rubric, render
 from ._reply import ReplyError, parse_reply
+from ._schemas import review_schema
 
 
 class CriterionVerdict(StrictModel):
@@ -46,9 +47,12 @@ def _scripts(task: TaskDesign) -> str:
 
 
 def review_prompt(task: TaskDesign, profile: TableProfile, rubric: Rubric) -> str:
-    """The reviewer's prompt for one task."""
+    """The reviewer's prompt for one task. It opens with the table as the brainstorm and design prompts do, so a
+    server that caches the previous prompt's prefix (llama.cpp) does not read the table again."""
     return render(
         "review",
+        dataset=task.manifest["sources"][0]["dataset"],
+        rows=profile.rows,
         manifest=dump_yaml(task.manifest).strip(),
         description=task.description.strip(),
         scripts=_scripts(task),
@@ -63,7 +67,7 @@ def review(chat: Chat, task: TaskDesign, profile: TableProfile, rubric: Rubric |
     A reply that is not JSON of the expected shape, or that leaves a criterion out, fails the review.
     """
     rubric = rubric or load_rubric()
-    text = chat.ask(review_prompt(task, profile, rubric), ReviewReply, "review")
+    text = chat.ask(review_prompt(task, profile, rubric), ReviewReply, "review", review_schema(rubric))
     try:
         reply = parse_reply(text, ReviewReply)
     except ReplyError as error:

@@ -1,6 +1,6 @@
-"""Agents: who attempts a task. Built in: sample, oracle, baseline, command; adding one is one file."""
+"""Agents: who attempts a task. Built in: sample, oracle, baseline, command, llm/gpt, aide; adding one is one file."""
 
-from . import _builtin, _llm  # noqa: F401 (registers the llm and gpt agents)
+from . import _aide, _builtin, _llm  # noqa: F401 (registers the aide, llm and gpt agents)
 from ._base import (
     AGENTS,
     Agent,

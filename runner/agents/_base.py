@@ -79,6 +79,11 @@ class Agent(ABC):
 
     name: str
     needs_private: bool = False
+    sandbox_packages: tuple[str, ...] = ()
+    """What the agent's own program needs in the sandbox's Python, installed there with the task's packages
+    (`runner envs build --agent NAME` builds it ahead of time)."""
+    sandbox_packages_no_deps: tuple[str, ...] = ()
+    """Of the agent's packages, those installed without their declared dependencies (see `EnvironmentSpec`)."""
 
     @abstractmethod
     def run(self, context: AgentContext) -> AgentOutcome:

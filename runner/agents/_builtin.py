@@ -15,6 +15,17 @@ from spec import ResearchTask, SpeedrunTask
 from ._base import Agent, AgentContext, AgentOutcome, AgentRefused, agent, outcome_of
 
 
+def sandbox_command(context: AgentContext, script: str) -> list[str]:
+    """The sandbox command that runs a shell `script`: with --allow-model, under the model forwarder."""
+    if context.sandbox.spec.model_socket is None:
+        return ["sh", "-c", script]
+    # --allow-model: the forwarder next to the socket serves the proxy on the sandbox's loopback for the script's
+    # lifetime and points OPENAI_BASE_URL at it (the folder is found from the socket's variable because it differs
+    # on an unisolated local backend).
+    launch = f'exec python "${{BENCHSMITH_MODEL_SOCKET%/*}}/{FORWARDER_NAME}" --model "$1" -- sh -c "$2"'
+    return ["sh", "-c", launch, "sh", context.model or "", script]
+
+
 @agent("sample")
 class SampleAgent(Agent):
     """Submits the task's sample submission: the null agent every score is compared against."""
@@ -102,13 +113,6 @@ class CommandAgent(Agent):
             raise AgentRefused('the command agent needs exactly one --agent-arg: the command, e.g. "python agent.py"')
 
     def run(self, context: AgentContext) -> AgentOutcome:
-        command = ["sh", "-c", context.args[0]]
-        if context.sandbox.spec.model_socket is not None:
-            # --allow-model: the forwarder next to the socket serves the proxy on the sandbox's loopback for the
-            # command's lifetime and points OPENAI_BASE_URL at it (the folder is found from the socket's variable
-            # because it differs on an unisolated local backend).
-            launch = f'exec python "${{BENCHSMITH_MODEL_SOCKET%/*}}/{FORWARDER_NAME}" --model "$1" -- sh -c "$2"'
-            command = ["sh", "-c", launch, "sh", context.model or "", context.args[0]]
-        result = context.sandbox.run(command)
+        result = context.sandbox.run(sandbox_command(context, context.args[0]))
         context.log(result.stdout + result.stderr)
         return outcome_of(result, "the command")

@@ -181,8 +181,14 @@ def generate(
 
     if json_mode not in get_args(JsonMode):
         raise usage_error(f"--json-mode {json_mode!r}: choose {', '.join(get_args(JsonMode))}")
-    references = _references(raw, limit)
-    if not references:
+    from generators import is_image_folder
+
+    # A folder of images with a labels table is one image task, not a folder of tables.
+    folders = [Path(item) for item in raw if is_image_folder(Path(item))]
+    if folders and not no_llm:
+        raise usage_error(f"{folders[0]}: a folder of images is generated from with --no-llm only")
+    references = _references([item for item in raw if not is_image_folder(Path(item))], limit)
+    if not references and not folders:
         raise usage_error("no datasets to generate from")
     client = None if no_llm else _model_client(model, base_url, api_key_env)
     with Progress(
@@ -198,9 +204,14 @@ def generate(
                 bar.advance(task)
 
         if client is None:
-            report = run_generate(
-                references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance, target=target
-            )
+            from generators import generate_image_folders, merge_reports
+
+            report = generate_image_folders(folders, out, cache_root=cache_dir, target=target)
+            if references:
+                report = merge_reports(report, run_generate(
+                    references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance,
+                    target=target,
+                ))  # fmt: skip
         else:
             from generators.llm import generate_llm
             from runner.llm import ModelError
@@ -233,7 +244,7 @@ def generate(
         stdout.print(f"  rejected {code}: {count}", highlight=False)
     stdout.print(f"{report.accepted} task(s) written to {escape(str(out))} in {report.seconds:.1f} s", highlight=False)
     # The user's own files were asked for by name: one that gave no task is an error that says why.
-    fruitless = _fruitless_files(references, out)
+    fruitless = _fruitless_files([*references, *(f"images:{f.resolve().as_posix()}" for f in folders)], out)
     for path, reason in fruitless.items():
         stderr.print(f"[bold red]error:[/] {escape(path)}: no task: {escape(reason)}", highlight=False)
     raise typer.Exit(EXIT_OK if (report.accepted or not report.designed) and not fruitless else EXIT_FAILED)
@@ -252,7 +263,7 @@ def _fruitless_files(references: list[str], out: Path) -> dict[str, str]:
     for reference in references:
         provider, _, path = reference.partition(":")
         record = log.datasets.get(reference)
-        if provider != "files" or record is None or record.accepted:
+        if provider not in ("files", "images") or record is None or record.accepted:
             continue
         first = record.rejected[0] if record.rejected else None
         fruitless[path] = f"{first.stage}/{first.code}: {first.reason}" if first else "no task was accepted"

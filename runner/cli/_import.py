@@ -1,4 +1,4 @@
-"""`runner import mlebench|mlgym PATH`: turn another benchmark's checkout into manifests."""
+"""`runner import mlebench|mlgym|harbor PATH`: turn another benchmark's checkout into manifests."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 # runner.importers.DEFAULT_OUT, written out so that the help does not import the importers (numpy);
 # tests/runner/test_cli_startup.py keeps them equal.
 DEFAULT_OUT = {"mlebench": Path("tasks/imported/mlebench"), "mlgym": Path("tasks/imported/mlgym")}
+HARBOR_OUT = Path("tasks/imported/harbor")
 
 import_app = command_group(
-    "import", "Import tasks from a local checkout of another benchmark (MLE-bench, MLGym) as manifests."
+    "import", "Import tasks from a local checkout of another benchmark (MLE-bench, MLGym, Harbor) as manifests."
 )
 
 _Checkout = Annotated[Path, typer.Argument(help="Local checkout of the upstream repository.")]
@@ -97,3 +98,20 @@ def import_mlgym_command(
     from runner.importers import import_mlgym
 
     _run("mlgym", import_mlgym, checkout, out)
+
+
+@import_app.command("harbor")
+def import_harbor_command(
+    folder: Annotated[Path, typer.Argument(help="A Harbor task folder (with task.toml), or a folder of them.")],
+    out: Annotated[Path | None, typer.Option(help=f"Output folder. Default: {HARBOR_OUT}.")] = None,
+) -> None:
+    """Import Harbor tasks as manifests: those exported by benchsmith are restored as they were (docs/interop.md)."""
+    from runner.interop import HarborError, import_harbor_tasks
+
+    def harbor_importer(checkout: Path, target: Path) -> ImportReport:
+        try:
+            return import_harbor_tasks(checkout, target)
+        except HarborError as error:
+            raise usage_error(escape(str(error))) from None
+
+    _run("harbor", harbor_importer, folder, out or HARBOR_OUT)

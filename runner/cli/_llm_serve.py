@@ -13,7 +13,7 @@ from ._app import EXIT_FAILED, EXIT_OK, command_group, stderr, stdout
 
 # runner.llm_server's defaults, written out so that building the help does not import the server module (urllib,
 # subprocess, ...); tests/runner/test_cli_startup.py keeps them equal.
-DEFAULT_CHAT_FORMAT = "chatml-function-calling"
+DEFAULT_CHAT_FORMAT = "chatml"
 DEFAULT_START_TIMEOUT = 60.0
 DEFAULT_N_CTX = 8192
 
@@ -45,7 +45,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)] = 8080,
     host: Annotated[str, typer.Option(help="Address to bind (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
     chat_format: Annotated[
-        str, typer.Option(help="llama-cpp-python chat format (the default supports tool calls).")
+        str,
+        typer.Option(
+            help="llama-cpp-python chat format (the default honours response_format; chatml-function-calling "
+            "supports tool calls)."
+        ),
     ] = DEFAULT_CHAT_FORMAT,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the server to answer.")] = DEFAULT_START_TIMEOUT,
     n_ctx: Annotated[

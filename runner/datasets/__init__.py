@@ -17,6 +17,7 @@ import importlib as _importlib
 import pkgutil as _pkgutil
 
 from ._files import file_references, table_format
+from ._images import IMAGE_DATASETS, ImageDataset, export_image_folder
 from ._registry import (
     DATASET_NAME_PATTERN,
     DATASET_REFERENCE_PATTERN,
@@ -38,14 +39,17 @@ from ._registry import (
 __all__ = [
     "DATASET_NAME_PATTERN",
     "DATASET_REFERENCE_PATTERN",
+    "IMAGE_DATASETS",
     "DatasetError",
     "DatasetNames",
     "DatasetProvider",
+    "ImageDataset",
     "ProviderInfo",
     "canonical_frame",
     "dataset_csv_bytes",
     "dataset_provider",
     "dataset_sha256",
+    "export_image_folder",
     "file_references",
     "list_datasets",
     "load_dataset",

@@ -3,14 +3,17 @@
 Local folders live under `$BENCHSMITH_HF_DATASETS` (default `~/.cache/benchsmith/huggingface`), one per dataset
 at `<org>/<name>`, as written by `datasets.load_dataset(...).save_to_disk(folder)` or holding the dataset's data
 files (parquet, CSV, JSON). Those are listed and load without network. Any other name is fetched from the hub,
-which needs the network; offline that is a one-line error saying how to save the dataset locally.
+which needs the network; offline (no answer from the hub's host within a few seconds, or `HF_HUB_OFFLINE=1`) that
+is at once a one-line error saying how to save the dataset locally, not the hub client's minute of retries.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ._registry import DatasetError, DatasetNames, dataset_provider
 
@@ -26,6 +29,23 @@ def local_root() -> Path:
     """The folder holding local Hugging Face datasets (`$BENCHSMITH_HF_DATASETS`, else the benchsmith cache)."""
     configured = os.environ.get(ROOT_VARIABLE)
     return Path(configured) if configured else Path.home() / ".cache" / "benchsmith" / "huggingface"
+
+
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+PROBE_TIMEOUT_S = 5.0
+
+
+def hub_reachable() -> bool:
+    """Whether the hub (`$HF_ENDPOINT`, else huggingface.co) accepts a connection, unless told to stay offline."""
+    if any(os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"} for name in OFFLINE_VARIABLES):
+        return False
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = endpoint.port or (80 if endpoint.scheme == "http" else 443)
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", port), timeout=PROBE_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
 
 
 def _is_dataset(folder: Path) -> bool:
@@ -74,11 +94,16 @@ class HuggingFace:
         if folder.is_dir():
             saved = any((folder / marker).is_file() for marker in SAVED_MARKERS)
             return _frame(datasets.load_from_disk(str(folder)) if saved else datasets.load_dataset(str(folder)))
+        save = f"on a machine with network run `datasets.load_dataset({name!r}).save_to_disk('{folder}')`"
+        if not hub_reachable():
+            raise DatasetError(
+                f"Hugging Face dataset {name!r} is not in {folder} and the hub cannot be reached (offline); "
+                f"{save} and copy that folder here"
+            )
         try:
             return _frame(datasets.load_dataset(name))
-        except Exception as error:  # the hub client raises many kinds when offline; its message is long
+        except Exception as error:  # the hub client raises many kinds; its message is long
             raise DatasetError(
                 f"Hugging Face dataset {name!r} is not in {folder} and could not be fetched from the hub "
-                f"({type(error).__name__}); on a machine with network run "
-                f"`datasets.load_dataset({name!r}).save_to_disk('{folder}')` and copy that folder here"
+                f"({type(error).__name__}); {save} and copy that folder here"
             ) from None

@@ -32,6 +32,9 @@ class EnvironmentSpec:
     """What a sandbox's Python must provide."""
 
     packages: tuple[str, ...] = ()
+    no_deps: tuple[str, ...] = ()
+    """Packages installed without their declared dependencies: an agent's program whose metadata names far more
+    than it imports (aideml declares torch and dozens more); what it does import is among `packages`."""
 
     @property
     def requirements(self) -> tuple[str, ...]:
@@ -41,7 +44,9 @@ class EnvironmentSpec:
     @property
     def key(self) -> str:
         """Content key of the environment."""
-        text = "\n".join(("env-v1", str(SANDBOX_PYTHON), *self.requirements))
+        # `no_deps` joins the text only when given, so every environment without it keeps its key.
+        no_deps = ("--no-deps", *sorted(self.no_deps)) if self.no_deps else ()
+        text = "\n".join(("env-v1", str(SANDBOX_PYTHON), *self.requirements, *no_deps))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -94,6 +99,12 @@ def _build_wheelhouse(spec: EnvironmentSpec, folder: Path) -> Path:
              *spec.requirements],
             f"downloading wheels for {', '.join(spec.requirements)}",
         )  # fmt: skip
+        if spec.no_deps:
+            run_checked(
+                [str(SANDBOX_PYTHON), "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps", "--dest",
+                 str(scratch), *spec.no_deps],
+                f"downloading wheels for {', '.join(spec.no_deps)}",
+            )  # fmt: skip
         (scratch / ".complete").write_text("\n".join(spec.requirements))
         shutil.rmtree(folder, ignore_errors=True)
         scratch.rename(folder)
@@ -127,6 +138,12 @@ def _build_environment(spec: EnvironmentSpec, base: Path, folder: Path) -> Path:
          *spec.requirements],
         f"installing {', '.join(spec.requirements)} into {folder}",
     )  # fmt: skip
+    if spec.no_deps:
+        run_checked(
+            [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps",
+             "--find-links", str(wheels), *spec.no_deps],
+            f"installing {', '.join(spec.no_deps)} into {folder}",
+        )  # fmt: skip
     for path in (base, folder):
         path.chmod(0o755)
     (folder / ".complete").write_text("\n".join(spec.requirements))

@@ -195,6 +195,10 @@ def ensure_base_image(client: Any | None = None) -> str:
 
 def _dockerfile(base: str, env_spec: EnvironmentSpec, recipe: str) -> str:
     requirements = " ".join(shlex.quote(requirement) for requirement in env_spec.requirements)
+    if env_spec.no_deps:  # only then: images without such packages keep their recipe
+        no_deps = " ".join(shlex.quote(requirement) for requirement in sorted(env_spec.no_deps))
+        install = f"{VENV}/bin/pip install --quiet --no-index --no-cache-dir --no-deps --find-links /wheels"
+        requirements += f" \\\n && {install} {no_deps}"
     return f"""\
 FROM {base} AS venv
 COPY wheels /wheels

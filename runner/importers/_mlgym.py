@@ -8,13 +8,16 @@ generic scripts from `mlgym_scripts/` make it run under benchsmith's research co
 - `mlgym_adapter.py`, the evaluator: runs MLGym's own evaluation script the way MLGym's task class does
   (CSVSubmissionTasks, PythonSubmissionTasks, ModelSubmissionTasks, ...), seeded, on a scratch workspace;
 - `mlgym_baseline.py`, the baseline: MLGym's baseline script when there is one, else the starter as shipped;
-- `mlgym_prepare.py`: copies the dataset files, those the description names into public/, the rest into private/.
+- `mlgym_prepare.py`: copies the dataset files, those MLGym's evaluation script opens by name (its answers) into
+  private/, the rest into public/.
 
 Their per-task settings are in the task's `mlgym.json`. Hub datasets become `huggingface:` sources. A task whose
 local dataset the checkout does not ship (MLGym's repository leaves several out) cannot be prepared anywhere and
-is reported instead of imported. MLGym's budgets are kept: `training_timeout` limits each command, the agent's
-total time is MLGym's step budget times that, and the step and cost budgets become the manifest's `agent_budget`,
-which `runner exec` enforces for agents that use a model.
+is reported instead of imported, naming the checkout's `_helpers/` script that writes it when there is one (the
+importer never runs upstream code). A starter file identical to a hidden answers file (MLGym's Titanic sample
+submission is its ground truth) is withheld from the agent. MLGym's budgets are kept: `training_timeout` limits
+each command, the agent's total time is MLGym's step budget times that, and the step and cost budgets become the
+manifest's `agent_budget`, which `runner exec` enforces for agents that use a model.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ SCRIPTS = Path(__file__).with_name("mlgym_scripts")
 ADAPTER, BASELINE, PREPARE, SETTINGS = "mlgym_adapter.py", "mlgym_baseline.py", "mlgym_prepare.py", "mlgym.json"
 STARTER, DATA = "starter", "data"
 SKIPPED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
+DATA_NOTE = (
+    "(benchsmith) The dataset files are in `$BENCHSMITH_DATA`, read-only. The scripts here read them from `data/` "
+    'in the working folder, as MLGym lays it out: `ln -s "$BENCHSMITH_DATA" data` makes that so.'
+)
 
 MLGYM_MAX_STEPS = 50
 """MLGym's per-run step budget (`--max_steps 50` in every script of scripts/experiments/)."""
@@ -84,11 +91,14 @@ class MlgymTask:
 _MONTE_CARLO = 0.03
 """The game evaluators average 10,000 unseeded simulated matches; reruns spread by about 0.005 (1 sd)."""
 
+_DETERMINISTIC = 1e-6
+"""A ridge regression on MLGym's seeded split: reruns differ by floating-point rounding only (about 1e-14)."""
+
 MLGYM_TASKS: dict[str, MlgymTask] = {
     # upstream task id → primary metric, direction, facets. Tasks not listed fall back to `fallback_metric`.
     "titanicSurvival": MlgymTask("Accuracy", True, "tabular", "binary", "history", "accuracy", 0.0),
-    "regressionKaggleHousePrice": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2"),
-    "regressionKaggleHousePriceL1": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2"),
+    "regressionKaggleHousePrice": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2", _DETERMINISTIC),
+    "regressionKaggleHousePriceL1": MlgymTask("r2", True, "tabular", "regression", "real-estate", "r2", _DETERMINISTIC),
     "imageClassificationCifar10": MlgymTask("accuracy", True, "image", "multiclass", "vision", "accuracy"),
     "imageClassificationFMnist": MlgymTask("accuracy", True, "image", "multiclass", "vision", "accuracy"),
     "imageCaptioningCOCO": MlgymTask("BLEU Score", True, "multimodal", "generation", "vision"),
@@ -301,6 +311,7 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
         report.error(upstream, f"evaluation script {evaluation_paths[:1] or 'none'} is not among the starter files")
         return
     evaluation = evaluation_paths[0]
+    evaluation_text = starter[evaluation]
 
     sample = config.get("sample_submission")
     sample_name: str | None = None
@@ -321,11 +332,7 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
         if dataset["is_local"]:
             folder = inside(checkout, dataset["data_path"])
             if folder is None or not folder.exists():
-                report.error(
-                    upstream,
-                    f"dataset {dataset['name']!r}: {dataset['data_path']} is not in the checkout (MLGym's repository "
-                    "does not ship it), so the task cannot be prepared; put the data there and import again",
-                )
+                report.error(upstream, _missing_data(checkout, dataset))
                 return
             for path in _files_under(folder):
                 inner = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
@@ -333,7 +340,9 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
                 raw_name = name + "".join(PurePosixPath(inner).suffixes[-2:])
                 files[f"{DATA}/{inner}"] = path.read_bytes()
                 sources.append({"name": name, "file": f"{task_id}/{DATA}/{inner}"})
-                (public if PurePosixPath(inner).name in description else private)[raw_name] = inner
+                # the files MLGym's evaluator opens by name are its answers; the agent gets the rest
+                hidden = PurePosixPath(inner).name.encode() in evaluation_text
+                (private if hidden else public)[raw_name] = inner
         else:
             name = _unique(slugify(dataset["name"]) or "dataset", used)
             sources.append({"name": name, "dataset": f"huggingface:{dataset['data_path']}"})
@@ -342,6 +351,15 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
                 upstream, f"dataset {dataset['data_path']!r} comes from the Hugging Face hub: network needed"
             )
 
+    answers = {files[f"{DATA}/{inner}"]: inner for inner in private.values()}
+    for shipped in sorted(name for name, data in starter.items() if data and data in answers):
+        # MLGym hands this file to its agent; here the answers never reach the agent
+        report.warning(
+            upstream,
+            f"starter file {shipped} is byte for byte the hidden answers file {answers[starter.pop(shipped)]}: "
+            "withheld from the agent",
+        )
+        sample_name = None if shipped == sample_name else sample_name
     primary = _primary(upstream, upstream_id, _baseline_scores(config.get("baseline_scores")), report)
     name = primary.registry_metric or metric_key(primary.metric)
     higher = get_metric(name).higher_is_better if name in metric_names() else primary.higher_is_better
@@ -368,6 +386,8 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
     files[SETTINGS] = (json.dumps(settings, indent=1, sort_keys=True) + "\n").encode("utf-8")
     for script in (ADAPTER, BASELINE, PREPARE):
         files[script] = (SCRIPTS / script).read_bytes()
+    if public:
+        description += f"\n\n{DATA_NOTE}"
     files["description.md"] = (description + "\n").encode("utf-8")
     for name_in_workspace, data in starter.items():
         files[f"{STARTER}/{name_in_workspace}"] = data
@@ -383,6 +403,13 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
     if score is not None:
         tolerance = primary.tolerance if primary.tolerance is not None else GENERIC_TOLERANCE * abs(score)
         baselines["reference"] = {"script": f"{task_id}/{BASELINE}", "score": score, "tolerance": tolerance}
+        if baseline_script is None and sample_name is None and artefact["type"] == "csv":
+            del baselines["reference"]["script"]
+            report.warning(
+                upstream,
+                f"MLGym's baseline score {score:g} is kept, but nothing the task ships produces its submission "
+                "(no baseline script, no sample submission): `--agent baseline` cannot reproduce it",
+            )
     else:
         report.warning(upstream, f"no baseline score for {primary.metric!r}; no reference baseline")
     requirements_path = config.get("requirements_path")
@@ -437,6 +464,24 @@ def _one(config_path: Path, checkout: Path, report: ImportReport, seen: dict[str
         return
     seen[task_id] = upstream
     report.add(task_id, manifest, files, upstream)
+
+
+def _missing_data(checkout: Path, dataset: dict[str, Any]) -> str:
+    """Why a local dataset cannot be imported, and how to bring it in (MLGym's `_helpers/` convention)."""
+    where = PurePosixPath(dataset["data_path"])
+    reason = (
+        f"dataset {dataset['name']!r}: {where} is not in the checkout (MLGym's repository does not ship it), "
+        "so the task cannot be prepared"
+    )
+    helpers = inside(checkout, (where.parent / "_helpers").as_posix())
+    scripts = sorted(path.name for path in helpers.glob("*.py")) if helpers is not None and helpers.is_dir() else []
+    if scripts:
+        # upstream code: the user runs it in their checkout, the importer never executes it
+        return (
+            f"{reason}; the checkout ships {where.parent / '_helpers'}/{scripts[0]} to write it: run that script "
+            "in its folder, then import again"
+        )
+    return f"{reason}; put the data there and import again"
 
 
 def _unique(name: str, used: set[str]) -> str:

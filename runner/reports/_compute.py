@@ -20,6 +20,7 @@ from runner._errors import BenchsmithError
 from runner.results import TrialStatus
 from runner.scoring import (
     AupMode,
+    aup_best_last,
     aup_table,
     best_of_runs,
     bootstrap_ratings,
@@ -104,7 +105,8 @@ class AupSection:
 
     mode: AupMode
     table: pd.DataFrame
-    """Indexed by agent, columns aup, floor, maximum; empty when `reason` is set."""
+    """Indexed by agent, columns aup (of mean scores), best and last (MLGym's), floor, maximum; empty when `reason`
+    is set."""
     profile: pd.DataFrame | None
     """Performance profiles (index tau, one column per agent), for plotting."""
     reason: str | None
@@ -355,13 +357,15 @@ def _aup(trials: pd.DataFrame, baselines: pd.DataFrame, agents: list[str], notes
         try:
             table = aup_table(scores, higher, baseline, mode=mode)
             profile = performance_profile(scores, higher, baseline, mode=mode)
-            # MLGym reports each agent's best run per task; a trial scores one artefact, its last submission, so
-            # MLGym's best-attempt and last-submission AUPs coincide here.
+            # MLGym reports each agent's best run per task, over its runs' best attempts and over their last
+            # submissions, on one tau_max. A trial hands in one artefact, its last submission, which is also
+            # the best attempt whose test score is known: both sets are the trials' scores.
             runs = pd.DataFrame(
                 {"method": trials["agent_label"], "task": trials["task"], "score": _valid_scores(trials)}
             )
-            best = best_of_runs(runs[runs["task"].isin(tasks)], higher).reindex(index=agents, columns=tasks)
-            table["best_of_runs"] = aup_table(best, higher, baseline, mode=mode)["aup"]
+            last = best_of_runs(runs[runs["task"].isin(tasks)], higher).reindex(index=agents, columns=tasks)
+            reported = aup_best_last(last, last, higher, baseline, mode=mode)
+            table["best"], table["last"] = reported["best"], reported["last"]
         except ValueError as error:
             sections[mode] = AupSection(mode, pd.DataFrame(), None, f"AUP ({mode}) not computed: {error}", tasks)
             continue
@@ -569,8 +573,9 @@ def build_report(
             f"failure loses to any valid score), 95% interval from {rounds} bootstrap rounds over tasks (seed {seed})",
             "AUP: per-task mean score over valid seeds against each task's baseline (a research task's declared "
             "baseline, else the `sample` agent's mean score, else a recorded baseline); an agent with no valid "
-            "score on a task fails it; `best of runs` uses each agent's best seed per task instead, as MLGym "
-            "reports (a trial scores one artefact, so MLGym's best-attempt and last-submission AUPs are that one)",
+            "score on a task fails it; `best` and `last` are MLGym's Best-attempt and Last-submission AUPs: each "
+            "agent's best seed per task, both on one tau_max (a trial hands in one artefact, its last submission, "
+            "so the two coincide)",
             "AUP fixed is the headline: a failed task adds nothing to it. In AUP mlgym a failed task still earns "
             "its area up to 1.05 times the task's worst ratio, so failing is nearly free there: compare an agent "
             "with the mode's floor (the AUP of an agent that fails every task), shown beside it",

@@ -51,13 +51,13 @@ def _elo_frame(report: Report) -> pd.DataFrame:
 def _aup_frame(report: Report) -> pd.DataFrame:
     parts = [
         section.table.reset_index(names="agent").assign(mode=mode)[
-            ["agent", "mode", "aup", "best_of_runs", "floor", "maximum"]
+            ["agent", "mode", "aup", "best", "last", "floor", "maximum"]
         ]
         for mode, section in report.aup.items()
         if section.available
     ]
     if not parts:
-        return pd.DataFrame(columns=["agent", "mode", "aup", "best_of_runs", "floor", "maximum"])
+        return pd.DataFrame(columns=["agent", "mode", "aup", "best", "last", "floor", "maximum"])
     return pd.concat(parts, ignore_index=True)
 
 

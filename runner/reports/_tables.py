@@ -140,7 +140,7 @@ def _aup_cell(report: Report, mode: str, agent: str, value: object) -> str:
 def _aup(report: Report) -> DisplayTable:
     columns = ["agent"]
     for mode in AUP_MODES:
-        columns += [f"AUP {mode}", f"{mode} best of runs", f"{mode} floor", f"{mode} maximum"]
+        columns += [f"AUP {mode}", f"{mode} Best", f"{mode} Last", f"{mode} floor", f"{mode} maximum"]
     agents = [str(agent) for agent in report.agents.index]
     rows = []
     for agent in agents:
@@ -149,9 +149,9 @@ def _aup(report: Report) -> DisplayTable:
             section = report.aup[mode]
             if section.available and agent in section.table.index:
                 line = section.table.loc[agent]
-                row += [fmt(line[name], ".3f") for name in ("aup", "best_of_runs", "floor", "maximum")]
+                row += [fmt(line[name], ".3f") for name in ("aup", "best", "last", "floor", "maximum")]
             else:
-                row += [MISSING] * 4
+                row += [MISSING] * 5
         rows.append(row)
     reasons = [section.reason for section in report.aup.values() if section.reason]
     available = [section for section in report.aup.values() if section.available]
@@ -159,7 +159,8 @@ def _aup(report: Report) -> DisplayTable:
     if available:
         caption = (
             f"over {len(available[0].tasks)} task(s): {', '.join(available[0].tasks)}; fixed is the headline, "
-            "mlgym makes failing nearly free (an agent that fails every task scores the mlgym floor)"
+            "mlgym makes failing nearly free (an agent that fails every task scores the mlgym floor); Best and "
+            "Last: MLGym's Best-attempt and Last-submission AUPs over each agent's best seed per task, on one tau_max"
         )
     if reasons:
         caption = "; ".join([*([caption] if caption else []), *dict.fromkeys(reasons)])
@@ -185,20 +186,28 @@ def _tasks(report: Report) -> DisplayTable:
     return DisplayTable("tasks", "Tasks", columns, rows, frozenset({4, 5, 6}))
 
 
+ONE_SEED = "one seed"
+
+
 def _fsr(report: Report) -> DisplayTable | None:
     if report.fsr.empty:
         return None
     columns = ["agent", "hints", "record transition", "n", "mean FSR", "median", "IQM", "mean 95% CI (seeds)"]
+    single = (report.fsr["n"].astype("int64") < 2).tolist()
     rows = [
         [
             str(row.agent), _text(row.hints if row.hints else row.hint_level), _text(row.transition), str(row.n),
             fmt(row.mean, ".3f"), fmt(row.median, ".3f"), fmt(row.iqm, ".3f"),
-            _interval(row.ci_lower, row.ci_upper, ".3f"),
+            ONE_SEED if alone else _interval(row.ci_lower, row.ci_upper, ".3f"),
         ]
-        for row in report.fsr.itertuples(index=False)
+        for row, alone in zip(report.fsr.itertuples(index=False), single, strict=True)
     ]  # fmt: skip
+    caption = None
+    if any(single):
+        # resampling one value always gives it back: a zero-width interval would look like certainty
+        caption = f"{ONE_SEED}: no interval from a single trial; `runner exec --seeds N` runs N trials to resample"
     return DisplayTable("fsr", "Speedruns: fraction of speed-up recovered (FSR)", columns, rows,
-                        frozenset({3, 4, 5, 6, 7}))  # fmt: skip
+                        frozenset({3, 4, 5, 6, 7}), caption=caption)  # fmt: skip
 
 
 def _pairwise(report: Report) -> DisplayTable:

@@ -57,6 +57,8 @@ class SandboxSpec:
     submission_dir: Path
     submission_file: str
     packages: tuple[str, ...] = ()
+    packages_no_deps: tuple[str, ...] = ()
+    """Installed without their declared dependencies (`EnvironmentSpec.no_deps`): an agent program's own package."""
     python: str = "3.11"
     cpus: float = 2.0
     memory_gb: float = 4.0

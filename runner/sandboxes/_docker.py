@@ -389,7 +389,7 @@ class DockerBackend(SandboxBackend):
             raise SandboxUnavailable(f"docker images have Python {IMAGE_PYTHON} (Debian bookworm), not {spec.python}")
         device_requests = self._device_requests(client, spec)
         try:
-            tag = ensure_task_image(EnvironmentSpec(tuple(spec.packages)), client)
+            tag = ensure_task_image(EnvironmentSpec(tuple(spec.packages), spec.packages_no_deps), client)
             image = client.images.get(tag)
         except (ImageError, DockerException) as error:
             raise SandboxError(f"cannot build the sandbox image: {error}") from None

@@ -55,6 +55,9 @@ _SYSTEM_BINDS = ("/usr", "/bin", "/lib", "/lib64", "/sbin")
 _ETC_FILES = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd",
               "/etc/group", "/etc/ssl", "/etc/mime.types")  # fmt: skip
 _KILL_GRACE_S = 5.0
+# bubblewrap's fresh /dev has no GPU nodes: a GPU trial gets the host's NVIDIA ones (nvidia0.., nvidiactl, nvidia-uvm,
+# nvidia-caps/); CUDA_VISIBLE_DEVICES then keeps it to the GPUs it was given.
+_GPU_DEVICE_DIR = Path("/dev")
 
 
 class IsolationWarning(UserWarning):
@@ -303,6 +306,12 @@ class LocalSandbox(Sandbox):
         else:
             argv += ["--perms", "1777", "--size", str(int(spec.disk_gb * 1024**3)), "--tmpfs", "/tmp"]
         argv += ["--proc", "/proc", "--dev", "/dev", "--chdir", CODE_DIR]
+        if spec.gpu != "none" and spec.gpus > 0:
+            for device in sorted(_GPU_DEVICE_DIR.glob("nvidia*")):
+                argv += ["--dev-bind", str(device), f"/dev/{device.name}"]
+        # POSIX semaphores (Python's multiprocessing locks and queues, joblib) live in a writable /dev/shm; what is
+        # written there is memory, charged to the sandbox's cgroup like any other.
+        argv += ["--perms", "1777", "--size", str(int(spec.memory_gb * 1024**3)), "--tmpfs", "/dev/shm"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
         inside: list[str] = []
@@ -415,7 +424,7 @@ class LocalBackend(SandboxBackend):
 
     def open(self, spec: SandboxSpec) -> Sandbox:
         try:
-            environment = ensure_environment(EnvironmentSpec(spec.packages))
+            environment = ensure_environment(EnvironmentSpec(spec.packages, spec.packages_no_deps))
         except EnvironmentError_ as error:
             raise SandboxError(f"cannot build the sandbox's Python environment: {error}") from None
         return LocalSandbox(spec, environment)

@@ -29,6 +29,7 @@ MODEL_NAME = "model.pt"
 
 _HERE = Path(__file__).parent
 _TIMER = "timer.py"
+_LAUNCHER = "launcher.py"
 _DRIVER = "evaluate_driver.py"
 _EVALUATOR = "evaluate.py"
 HELPER_MAX_BYTES = 64 * 1024
@@ -200,6 +201,10 @@ def time_script(bench: Bench, workspace: Path, work: Path, seed: int, name: str)
     env = script_environment(task, seed, f"{_SANDBOX_CODE}/{DATA_FOLDER}", f"{_SANDBOX_OUT}/{MODEL_NAME}")
     env |= {"SPEEDRUN_TIMER": f"/task/{_TIMER}", "SPEEDRUN_SCRIPT": SCRIPT_NAME,
             "SPEEDRUN_PRELOAD": ",".join(task.protocol.preload)}  # fmt: skip
+    if task.protocol.launcher is not None:
+        # Beside the timer, read-only: the launcher is the task's, so the agent's code cannot change what it fixes.
+        shutil.copyfile(bench.manifest_dir / task.protocol.launcher, timer_dir / _LAUNCHER)
+        env |= {"SPEEDRUN_SCRIPT": f"/task/{_LAUNCHER}", "SPEEDRUN_RECORD_SCRIPT": SCRIPT_NAME}
     limit = task.protocol.time_limit_s
     secret = secrets.token_hex(16)
     spec = _spec(task, f"{name}-seed{seed}", timer_dir, prepared.public, code, out, limit, env)

@@ -2,6 +2,7 @@
 
 from ._batch import BatchReport, pending_requests, record_outcome, run_batch
 from ._claims import ClaimOutcome, ClaimRecord, claim, run_claimed
+from ._competition import score_fields
 from ._events import EventLog, RecordingSandbox, recorded_sandbox
 from ._identity import TrialKey, agent_label
 from ._kinds import KIND_RUNTIMES, KindRuntime, Scored, TrialOptionError, get_kind_runtime, kind_runtime
@@ -33,4 +34,5 @@ __all__ = [
     "run_batch",
     "run_claimed",
     "run_trial",
+    "score_fields",
 ]

@@ -142,7 +142,9 @@ def run_trial(
             proxy = ModelProxy(request.model_access, batch_meter(), on_call=events.model_call("proxy"))
         spec = SandboxSpec(
             trial_id=key.trial_id, task_dir=folders.task, data_dir=prepared.public, code_dir=folders.code,
-            submission_dir=folders.submission, submission_file=file_name, packages=tuple(task.environment.packages),
+            submission_dir=folders.submission, submission_file=file_name,
+            packages=(*task.environment.packages, *agent.sandbox_packages),
+            packages_no_deps=agent.sandbox_packages_no_deps,
             python=task.environment.python, cpus=task.resources.cpus, memory_gb=task.resources.memory_gb,
             pids=DEFAULT_PIDS, network=task.resources.network, gpu=task.resources.gpu, gpus=task.resources.gpus,
             time_limit_s=task.resources.time_limit_s, env=extra_env, gpu_ids=gpu_ids,

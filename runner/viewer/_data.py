@@ -33,6 +33,8 @@ from ._files import Excerpt, cap_notes, is_real_folder, read_excerpt, read_text,
 
 LOG_TAIL_BYTES = 64 * 1024
 NODE_FILE_BYTES = 32 * 1024
+AIDE_JOURNAL_BYTES = 64 * 1024**2
+"""The largest AIDE journal read (it holds every node's code and output)."""
 SUBMISSION_LINES = 20
 MEDALS = ("gold", "silver", "bronze", "none")
 
@@ -183,9 +185,56 @@ class TreeNode:
         return float(score) if isinstance(score, int | float) else None
 
 
+def _text_excerpt(text: str, limit: int = NODE_FILE_BYTES, *, tail: bool = False) -> Excerpt:
+    data = text.encode("utf-8", errors="replace")
+    start = max(0, len(data) - limit) if tail else 0
+    shown = data[start : start + limit]
+    return Excerpt(shown.decode("utf-8", errors="replace"), len(data), start, len(shown))
+
+
+def aide_tree(folder: Path) -> list[TreeNode]:
+    """The aide agent's journal (`logs/aide/journal.json`) as solution-tree nodes, in AIDE's step order."""
+    try:
+        journal = json.loads(read_text(folder / "logs" / "aide" / "journal.json", AIDE_JOURNAL_BYTES) or "")
+    except ValueError:  # missing, or cut at the size limit
+        return []
+    entries = journal.get("nodes") if isinstance(journal, dict) else None
+    records = [entry for entry in entries or [] if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
+    names = {entry["id"]: f"step-{entry.get('step', index)}" for index, entry in enumerate(records)}
+    buggy = {entry["id"] for entry in records if entry.get("is_buggy")}
+    # AIDE writes each node's parent in `node2parent` (the nodes' own `parent` fields are cleared).
+    parents = journal.get("node2parent") if isinstance(journal.get("node2parent"), dict) else {}
+    nodes: dict[str, TreeNode] = {}
+    for entry in records:
+        parent_id = parents.get(entry["id"])
+        parent = names.get(parent_id) if isinstance(parent_id, str) else None
+        parent_buggy = parent_id in buggy
+        metric = entry.get("metric")
+        metric = metric if isinstance(metric, dict) else {}
+        output = entry.get("_term_out")
+        record = {
+            "kind": "draft" if parent is None else ("debug" if parent_buggy else "improve"),
+            "parent": parent, "buggy": bool(entry.get("is_buggy")), "error": entry.get("exc_type"),
+            "score": metric.get("value"), "plan": entry.get("plan") or None,
+            "duration_s": entry.get("exec_time"),
+        }  # fmt: skip
+        node = TreeNode(id=names[entry["id"]], record=record, code=_text_excerpt(str(entry.get("code") or "")))
+        node.reply = _text_excerpt(str(entry.get("analysis") or "")) if entry.get("analysis") else None
+        text = "".join(output) if isinstance(output, list) else str(output or "")
+        node.output = _text_excerpt(text, tail=True)
+        nodes[node.id] = node
+    for node in nodes.values():
+        if node.parent in nodes:
+            nodes[node.parent].children.append(node)
+    return list(nodes.values())
+
+
 def solution_tree(folder: Path) -> list[TreeNode]:
-    """The llm agent's nodes in id order, each with its children linked (empty for other agents)."""
+    """The llm agent's nodes in id order, each with its children linked; the aide agent's journal as such nodes;
+    empty for other agents."""
     tree = folder / "logs" / "tree"
+    if not is_real_folder(tree):
+        return aide_tree(folder)
     nodes: dict[str, TreeNode] = {}
     for node_folder in real_subfolders(tree):
         try:

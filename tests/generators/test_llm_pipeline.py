@@ -23,7 +23,9 @@ from generators.llm import (
     LlmTaskDesign,
     Ungrounded,
     brainstorm,
+    brainstorm_schema,
     conversation_path,
+    design_schema,
     generate_llm,
     generator_info,
     ground,
@@ -32,6 +34,7 @@ from generators.llm import (
     read_conversation,
     refactor,
     review_prompt,
+    review_schema,
     static_problems,
 )
 from generators.llm import ReplyError as LlmReplyError
@@ -167,7 +170,8 @@ def test_proposal_naming_an_absent_column_is_rejected_with_the_reason(iris: tupl
     }
     # The model saw the real columns and the registry's metrics.
     prompt = user_text(server.requests[0])
-    assert "`Petal.Width`: numeric" in prompt and "`log_loss` (probability, lower is better)" in prompt
+    assert "`Petal.Width`: numeric" in prompt
+    assert "class probabilities: `average_precision` (higher), `brier` (lower), `log_loss` (lower)" in prompt
 
 
 @pytest.mark.parametrize(
@@ -181,6 +185,42 @@ def test_malformed_brainstorm_reply_is_a_rejection(iris: tuple[str, Any], serve:
     assert [r.code for r in result.rejected] == ["brainstorm.malformed"]
 
 
+def test_an_empty_proposal_list_is_counted_as_a_rejection(serve: Any, tmp_path: Path) -> None:
+    server = serve(says({"proposals": []}))
+    client = client_for(server.base_url, model="scripted-model")
+    report = generate_llm([IRIS], tmp_path / "out", client, max_proposals=1, cache_root=tmp_path / "cache")
+    assert report.rejected == {"brainstorm.no-proposals": 1}
+    brainstorm_count = report.stages["brainstorm"]
+    assert (brainstorm_count.entered, brainstorm_count.passed, brainstorm_count.rejected) == (1, 0, 1)
+    record = GenerationLog.model_validate_json((tmp_path / "out" / LOG_FILE).read_text()).datasets[IRIS]
+    assert [(r.stage, r.code) for r in record.rejected] == [("brainstorm", "brainstorm.no-proposals")]
+
+
+def test_a_table_without_a_usable_target_is_rejected_without_asking(iris: tuple[str, Any], serve: Any) -> None:
+    _, profile = iris
+    server = serve()
+    result = brainstorm(chat_for(server), profile.model_copy(update={"candidates": []}), IRIS, max_proposals=2)
+    assert [r.code for r in result.rejected] == ["brainstorm.no-target"] and server.requests == []
+
+
+def test_schema_mode_sends_the_per_dataset_schemas(iris: tuple[str, Any], serve: Any, tmp_path: Path) -> None:
+    """With --json-mode schema each stage's request carries the schema built for this table, and the Designer is
+    not told about scripts (the schema rules them out)."""
+    _, profile = iris
+    server = serve(says({"proposals": [SPECIES]}), says(DRAFT), says(PASSED))
+    client = client_for(server.base_url, model="scripted-model")
+    report = generate_llm([IRIS], tmp_path / "out", client, max_proposals=1, max_repairs=0, json_mode="schema",
+                          cache_root=tmp_path / "cache")  # fmt: skip
+    assert report.accepted == 1, report.rejections
+    formats = [request["response_format"] for request in server.requests]
+    assert all(f["type"] == "json_object" for f in formats)
+    species = ground(LlmProposal.model_validate(SPECIES), profile)
+    assert formats[0]["schema"] == brainstorm_schema(profile, 1)
+    assert formats[1]["schema"] == design_schema(species, profile)
+    assert formats[2]["schema"] == review_schema(load_rubric())
+    assert "metric_script" not in user_text(server.requests[1])
+
+
 def test_parse_reply_reports_json_and_schema_errors() -> None:
     with pytest.raises(LlmReplyError, match="not a JSON object"):
         parse_reply("no json here", DesignDraft)
@@ -189,6 +229,9 @@ def test_parse_reply_reports_json_and_schema_errors() -> None:
     with pytest.raises(LlmReplyError, match=r"give exactly one of `split` .* or `prepare_script`"):
         parse_reply(json.dumps({k: v for k, v in DRAFT.items() if k != "split"}), DesignDraft)
     assert parse_reply("prose first " + json.dumps(DRAFT) + " and after", DesignDraft).metric == "log_loss"
+    # llama.cpp's grammar lets a raw newline into a string; the reply is still read.
+    raw_newline = json.dumps({**DRAFT, "overview": "Two lines:@here"}).replace("@", "\n")
+    assert parse_reply(raw_newline, DesignDraft).overview == "Two lines:\nhere"
 
 
 # -- design and refactor -------------------------------------------------------------------------------------------

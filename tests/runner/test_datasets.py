@@ -420,8 +420,28 @@ def test_huggingface_loads_a_local_folder_and_refuses_the_hub_offline_in_one_lin
     frame = load_dataset("huggingface:org/tiny")
     assert list(frame.columns) == ["split", "x", "label"]
     assert frame["split"].tolist() == ["test", "train", "train"]
+    # offline: refused at once, before the hub client (which retries for a minute) is called
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DatasetError) as offline:
+        load_dataset("huggingface:uoft-cs/cifar10")
+    assert hub == []
+    message = str(offline.value)
+    assert "\n" not in message and "the hub cannot be reached (offline)" in message and "save_to_disk" in message
+    # a hub that answers the probe but fails the download: the client's long message becomes one line too
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr("runner.datasets._huggingface.hub_reachable", lambda: True)
     with pytest.raises(DatasetError) as refused:
         load_dataset("huggingface:uoft-cs/cifar10")
     assert hub == ["uoft-cs/cifar10"]
     message = str(refused.value)
     assert "\n" not in message and "save_to_disk" in message and str(tmp_path / "uoft-cs" / "cifar10") in message
+
+
+def test_the_hub_probe_honours_offline_variables_and_an_unreachable_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.datasets._huggingface import hub_reachable
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    assert not hub_reachable()
+    monkeypatch.delenv("HF_DATASETS_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens there
+    assert not hub_reachable()

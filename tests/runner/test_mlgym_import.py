@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from runner.importers import import_mlgym
+from runner.environments import EnvironmentError_, EnvironmentSpec, ensure_environment
+from runner.importers import ImportReport, import_mlgym
 from runner.trials import RunSettings, TrialRequest, run_trial
 from spec import ResearchTask, load_task
-from tests.conftest import require_bwrap, upstream_checkout
+from tests.conftest import REPO, require, require_bwrap, upstream_checkout
 from validators import validate_paths
 
 IMPORTED = {
@@ -27,32 +29,38 @@ NOT_SHIPPED = {  # local datasets MLGym's repository leaves out: no manifest cou
     "regressionKaggleHousePriceL1.yaml",
 }  # fmt: skip
 NO_DATASET_CONFIG = {"regressionHousePrice.yaml", "regressionHousingPrice.yaml"}
+Imported = tuple[Path, Path, ImportReport]
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     root = tmp_path_factory.mktemp("mlgym")
     checkout = upstream_checkout("MLGym", root)
     out = root / "out"
     return checkout, out, import_mlgym(checkout, out)
 
 
-def test_every_task_config_is_a_manifest_or_a_located_reason(imported: tuple[Path, Path, object]) -> None:
+def test_every_task_config_is_a_manifest_or_a_located_reason(imported: Imported) -> None:
     checkout, out, report = imported
     configs = {path.name for path in (checkout / "configs" / "tasks").glob("*.yaml")}
     assert len(configs) == 19
-    assert {task.id for task in report.tasks} == IMPORTED  # type: ignore[attr-defined]
-    errors = {issue.upstream.rsplit("/", 1)[-1]: issue.message for issue in report.errors}  # type: ignore[attr-defined]
+    assert {task.id for task in report.tasks} == IMPORTED
+    errors = {issue.upstream.rsplit("/", 1)[-1]: issue.message for issue in report.errors}
     assert set(errors) == NOT_SHIPPED | NO_DATASET_CONFIG
     assert len(IMPORTED) + len(errors) == len(configs)
     assert all("is not in the checkout (MLGym's repository does not ship it)" in errors[name] for name in NOT_SHIPPED)
+    # the house-price configs point at the helper that writes their data; the importer never runs upstream code
+    helper = "ships data/regressionKaggleHousePrice/_helpers/_generate_split.py to write it"
+    assert {name for name, message in errors.items() if helper in message} == {
+        "regressionKaggleHousePrice.yaml", "regressionKaggleHousePriceL1.yaml"
+    }  # fmt: skip
     assert all("does not exist" in errors[name] for name in NO_DATASET_CONFIG)
     validation = validate_paths([out])
     assert validation.ok and validation.error_count == 0, [p for task in validation.tasks for p in task.problems]
 
 
-def test_ids_placeholders_budgets_and_files(imported: tuple[Path, Path, object]) -> None:
-    _, out, _ = imported
+def test_ids_placeholders_budgets_and_files(imported: Imported) -> None:
+    _, out, report = imported
     # ids from file names: the L1 variant reuses its sibling's upstream id and is imported beside it
     l1 = load_task(out / "image-classification-cifar10-l1.yaml").manifest
     assert l1 is not None
@@ -87,21 +95,30 @@ def test_ids_placeholders_budgets_and_files(imported: tuple[Path, Path, object])
     assert settings["private"] == {"ground-truth.csv": "ground_truth.csv"}  # the answers never reach the agent
     assert set(settings["public"].values()) == {"train.csv", "test.csv"}
     assert titanic.evaluation is not None and titanic.evaluation.dev_split is False
+    # MLGym's sample submission is its ground truth byte for byte: withheld, and no baseline can reproduce 0.76555
+    assert settings["sample_submission"] is None
+    assert not (out / "titanic" / "starter" / "sample_submission.csv").exists()
+    assert titanic.baselines["reference"].script is None and titanic.baselines["reference"].score == 0.76555
+    warnings = {issue.message for issue in report.warnings if issue.upstream.endswith("titanic.yaml")}
+    assert (
+        "starter file sample_submission.csv is byte for byte the hidden answers file ground_truth.csv: "
+        "withheld from the agent" in warnings
+    )
 
     rl = load_task(out / "rl-meta-maze.yaml").manifest
     assert isinstance(rl, ResearchTask) and (out / "rl-meta-maze" / "starter" / "src" / "train.py").is_file()
 
 
-def test_reimport_is_idempotent(imported: tuple[Path, Path, object]) -> None:
+def test_reimport_is_idempotent(imported: Imported) -> None:
     checkout, out, _ = imported
     before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
     assert {task.status for task in import_mlgym(checkout, out).tasks} == {"unchanged"}
     assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
 
 
-@pytest.mark.parametrize("task_id", ["battle-of-sexes", "prisoners-dilemma"])
+@pytest.mark.parametrize("task_id", ["battle-of-sexes", "prisoners-dilemma", "blotto"])
 def test_game_baselines_run_offline_and_reproduce_mlgyms_scores(
-    imported: tuple[Path, Path, object], tmp_path: Path, task_id: str
+    imported: Imported, tmp_path: Path, task_id: str
 ) -> None:
     require_bwrap()
     _, out, _ = imported
@@ -113,6 +130,58 @@ def test_game_baselines_run_offline_and_reproduce_mlgyms_scores(
     assert reference.score is not None and result.score is not None
     # MLGym's evaluators average 10,000 simulated matches of unseeded strategies: reruns spread by about 0.005
     assert abs(result.score - reference.score) <= reference.tolerance == 0.03
+
+
+def _pandas2_python(root: Path) -> Path:
+    """A Python with pandas < 3: MLGym's house-price helper calls `drop(columns=..., axis=1)`, refused by pandas 3."""
+    ci_uv = REPO / ".venv" / "bin" / "uv"  # where .ci/run installs it
+    uv = shutil.which("uv") or (str(ci_uv) if ci_uv.is_file() else None)
+    if uv is not None:  # seconds from uv's cache
+        folder = root / "pandas2"
+        venv = [uv, "venv", "-q", "-p", sys.executable, str(folder)]
+        created = subprocess.run(venv, capture_output=True, check=False)
+        installed = subprocess.run(
+            [uv, "pip", "install", "-q", "--python", str(folder / "bin" / "python"), "pandas<3", "scikit-learn"],
+            capture_output=True,
+            check=False,
+        )
+        if created.returncode == installed.returncode == 0:
+            return folder / "bin" / "python"
+    try:  # the project's own offline environment builder (its first build downloads a wheelhouse)
+        return ensure_environment(EnvironmentSpec(("pandas<3",))) / "bin" / "python"
+    except EnvironmentError_ as error:
+        require(f"no Python with pandas<3: {error}", "provide uv or a package index for the environment builder")
+        raise
+
+
+def test_house_price_from_the_checkouts_helper_runs_offline_and_reproduces_mlgyms_baseline(tmp_path: Path) -> None:
+    require_bwrap()
+    checkout = upstream_checkout("MLGym", tmp_path)
+    # what the importer's error tells the user to do: run the checkout's helper, which writes the data folder
+    helpers = checkout / "data" / "regressionKaggleHousePrice" / "_helpers"
+    python = _pandas2_python(tmp_path)
+    done = subprocess.run([python, "_generate_split.py"], cwd=helpers, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    report = import_mlgym(checkout, out)
+    assert {"regression-kaggle-house-price", "regression-kaggle-house-price-l1"} <= {task.id for task in report.tasks}
+    validation = validate_paths([out / "regression-kaggle-house-price.yaml"])
+    assert validation.ok and validation.error_count == 0
+    settings = json.loads((out / "regression-kaggle-house-price" / "mlgym.json").read_text())
+    assert set(settings["public"].values()) == {"train.csv", "validation.csv", "test.csv"}
+    assert list(settings["private"].values()) == ["answer.csv"]  # the file MLGym's evaluator opens by name
+
+    loaded = load_task(out / "regression-kaggle-house-price.yaml")
+    result = run_trial(TrialRequest(loaded, "baseline"), RunSettings(runs_dir=tmp_path / "runs", backend="local"))
+    assert result.status == "ok", result.reason
+    assert loaded.manifest is not None
+    reference = loaded.manifest.baselines["reference"]
+    assert reference.score == 0.8799891474739243 and result.score is not None
+    # a ridge regression on MLGym's seeded split: only floating-point rounding differs (about 3e-15 here)
+    assert abs(result.score - reference.score) <= reference.tolerance == 1e-6
+    # the L1 variant ships no baseline script: MLGym's score is kept, nothing claims to reproduce it
+    l1 = load_task(out / "regression-kaggle-house-price-l1.yaml").manifest
+    assert l1 is not None and l1.baselines["reference"].script is None
 
 
 def _write(path: Path, text: str) -> None:
@@ -152,6 +221,43 @@ def test_small_checkout_ids_fallbacks_and_errors(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "game-a" / "description.md").read_text() == "Edit `strategy.py`.\n"
 
 
+def test_small_checkout_answers_stay_hidden_and_missing_data_names_its_helper(tmp_path: Path) -> None:
+    checkout = tmp_path / "MLGym"
+    task = (
+        "id: {id}\nname: T\ndescription: |-\n  Predict `y`.\n  {{dataset_docs}}\ntask_entrypoint: CSVSubmissionTasks\n"
+        "dataset_configs:\n  - datasets/{id}.yaml\nstarter_code:\n  - data/{id}/evaluate.py\n"
+        "baseline_scores:\n  - accuracy: 0.5\nevaluation_paths:\n  - evaluate.py\n"
+        "sample_submission: data/{id}/sample_submission.csv\n"
+    )
+    dataset = "name: {id}\ndescription: Rows of x and y.\ndata_path: data/{id}/data\nis_local: true\n"
+    for name in ("c", "m"):
+        _write(checkout / "configs" / "tasks" / f"{name}.yaml", task.format(id=name))
+        _write(checkout / "configs" / "datasets" / f"{name}.yaml", dataset.format(id=name))
+        _write(checkout / "data" / name / "evaluate.py", "ANSWERS = 'data/answers.csv'\n")
+        _write(checkout / "data" / name / "sample_submission.csv", "id,y\n1,0\n")
+    _write(checkout / "data" / "c" / "data" / "train.csv", "id,x,y\n0,1,1\n")
+    _write(checkout / "data" / "c" / "data" / "test.csv", "id,x\n1,2\n")
+    _write(checkout / "data" / "c" / "data" / "answers.csv", "id,y\n1,0\n")  # the sample, byte for byte
+    _write(checkout / "data" / "m" / "_helpers" / "split.py", "# writes ../data\n")
+
+    report = import_mlgym(checkout, tmp_path / "out")
+    assert [task.id for task in report.tasks] == ["c"]
+    settings = json.loads((tmp_path / "out" / "c" / "mlgym.json").read_text())
+    assert settings["private"] == {"answers.csv": "answers.csv"}  # the file the evaluator opens by name
+    assert settings["public"] == {"train.csv": "train.csv", "test.csv": "test.csv"}
+    assert (
+        settings["sample_submission"] is None
+        and not (tmp_path / "out" / "c" / "starter" / "sample_submission.csv").exists()
+    )
+    manifest = load_task(tmp_path / "out" / "c.yaml").manifest
+    assert manifest is not None and manifest.baselines["reference"].script is None
+    assert "`$BENCHSMITH_DATA`" in (tmp_path / "out" / "c" / "description.md").read_text()
+    [missing] = report.errors
+    assert missing.upstream == "configs/tasks/m.yaml"
+    assert "data/m/data is not in the checkout" in missing.message
+    assert "the checkout ships data/m/_helpers/split.py to write it: run that script in its folder" in missing.message
+
+
 def _runner(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     return subprocess.run(
@@ -173,7 +279,7 @@ def test_cli_import_mlgym_and_failures(tmp_path: Path) -> None:
     assert nothing.returncode == 1 and "nothing could be imported" in nothing.stderr
 
 
-def test_the_budget_caps_model_using_agents_only(imported: tuple[Path, Path, object]) -> None:
+def test_the_budget_caps_model_using_agents_only(imported: Imported) -> None:
     from runner.cli._exec import _with_task_budget
     from runner.llm import Limits, ModelAccess, resolve_settings
 

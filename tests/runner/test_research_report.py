@@ -52,6 +52,9 @@ def test_json_report_has_aup_in_both_modes_against_the_declared_baselines(runs: 
         assert set(rows) == {"baseline", *(label for label in rows if label.startswith("command-"))}
         for row in rows.values():
             assert row["floor"] <= row["aup"] <= row["maximum"]
+            # one seed per agent and task: the best of runs is that run, and a trial's best attempt is its last
+            # submission, so MLGym's Best and Last AUPs are the mean-score AUP here
+            assert row["best"] == row["last"] == pytest.approx(row["aup"])
     fixed = {row["agent"].split("-")[0]: row for row in report["aup"]["fixed"]["agents"]}
     # command: best on diabetes (q = 1, counted over the whole grid), fails pennies (sits at tau_max): 1/2.
     assert fixed["command"]["aup"] == pytest.approx(0.5)
@@ -63,7 +66,7 @@ def test_text_report_shows_aup_columns_for_research_results(runs: Path) -> None:
     done = _runner("report", str(runs), "--rounds", "50")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
-    for header in ("AUP mlgym", "AUP fixed", "mlgym floor", "mlgym best of runs"):
+    for header in ("AUP mlgym", "AUP fixed", "mlgym floor", "mlgym Best", "mlgym Last", "fixed Best"):
         assert header in done.stdout, header
     assert "AUP skipped" not in done.stdout and "not computed" not in done.stdout
     # the fixed mode is the headline; MLGym's comes with its all-fail floor beside it

@@ -454,10 +454,10 @@ def test_nanogpt_upstream_hints_are_llm_speedrunners_files(tmp_path: Path) -> No
 def test_report_gives_fsr_per_record_transition_with_a_seed_bootstrap(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from runner.reports import build_report, load_trials
+    from runner.reports import build_report, display_tables, load_trials
     from runner.results import Lock, write_result
 
-    fsrs = {("r0", "r1"): [0.2, 0.4, 0.6], ("r1", "r2"): [0.9, 0.9, 0.9]}
+    fsrs = {("r0", "r1"): [0.2, 0.4, 0.6], ("r1", "r2"): [0.9, 0.9, 0.9], ("r2", "r3"): [0.7]}
     for (record, following), values in fsrs.items():
         for seed, value in enumerate(values):
             trial_id = f"micro-chain@{'d' * 12}/command-record-{record}-hint-1+2/seed-{seed}"
@@ -470,8 +470,13 @@ def test_report_gives_fsr_per_record_transition_with_a_seed_bootstrap(tmp_path: 
             ))  # fmt: skip
     report = build_report(load_trials(tmp_path).frame, rounds=200)
     rows = report.fsr.set_index("transition").to_dict("index")
-    assert set(rows) == {"r0 -> r1", "r1 -> r2"}
+    assert set(rows) == {"r0 -> r1", "r1 -> r2", "r2 -> r3"}
     first, second = rows["r0 -> r1"], rows["r1 -> r2"]
     assert first["hints"] == "1+2" and first["n"] == 3 and first["mean"] == pytest.approx(0.4)
     assert 0.2 <= first["ci_lower"] < 0.4 < first["ci_upper"] <= 0.6  # resampled over the three seeds
     assert second["ci_lower"] == pytest.approx(0.9) and second["ci_upper"] == pytest.approx(0.9)
+    # the displayed table: one seed has no interval to resample, rather than a zero-width one
+    table = next(table for table in display_tables(report) if table.key == "fsr")
+    shown = {row[2]: row for row in table.rows}
+    assert shown["r0 -> r1"][-1].startswith("[0.") and shown["r2 -> r3"][-1] == "one seed"
+    assert table.caption is not None and "--seeds" in table.caption

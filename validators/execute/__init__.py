@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import (  # noqa: F401
     _duplicates,
+    _groups,
+    _image_leaks,
     _layout,
     _leakage,
     _learnability,
@@ -22,11 +24,12 @@ from . import (  # noqa: F401
     _target_sanity,
 )
 from ._duplicates import task_fingerprint
+from ._groups import UnitColumn, unit_columns
 
 if TYPE_CHECKING:
     from ._kit import Kit, kit_for
 
-__all__ = ["Kit", "kit_for", "task_fingerprint"]
+__all__ = ["Kit", "UnitColumn", "kit_for", "task_fingerprint", "unit_columns"]
 
 
 def __getattr__(name: str) -> Any:

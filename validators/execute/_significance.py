@@ -64,6 +64,7 @@ def bootstrap_gain(
     import warnings
 
     import numpy as np
+    import sklearn
 
     from runner.grading import GradingError, InvalidSubmission
     from runner.metrics import MetricInputError, get_metric
@@ -81,7 +82,8 @@ def bootstrap_gain(
     sign = 1.0 if metric.higher_is_better else -1.0
     rng = np.random.default_rng(seed)
     gains = []
-    with warnings.catch_warnings():
+    # The inputs were checked once by grading above; re-validating them on each of the draws was most of the time.
+    with warnings.catch_warnings(), sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         warnings.simplefilter("ignore")  # an undefined score on one draw (one class only) is skipped below
         for _ in range(RESAMPLES):
             rows = rng.integers(0, len(truth), len(truth))

@@ -20,6 +20,9 @@ def main() -> None:
     task = Path(os.environ.get("BENCHSMITH_TASK_DIR", "/task"))
     config = json.loads((task / "mlgym.json").read_text(encoding="utf-8"))
     artefact = Path(os.environ.get("BENCHSMITH_ARTEFACT", config["artefact"]))
+    data = Path(os.environ.get("BENCHSMITH_DATA", "/data"))
+    if not Path("data").exists() and data.is_dir():
+        Path("data").symlink_to(data)  # MLGym's scripts read `data/` in their workspace
     if config.get("baseline"):
         subprocess.run([sys.executable, config["baseline"]], check=True)
     elif config.get("sample_submission") and not artefact.exists():

@@ -1,8 +1,8 @@
 """benchsmith's prepare for tasks imported from MLGym: the dataset files the task ships, split public/private.
 
 Generic: `mlgym.json` (a source of the task) maps the raw data files (named after their sources) to MLGym's file
-names, in two groups: those the agent may see (the task description names them) and those kept for the test evaluation
-(the rest, e.g. MLGym's `ground_truth.csv`).
+names, in two groups: those kept for the test evaluation (the files MLGym's evaluation script opens by name, e.g. its
+`ground_truth.csv` or `answer.csv`) and those the agent may see (the rest).
 """
 
 from __future__ import annotations

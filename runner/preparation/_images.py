@@ -1,0 +1,213 @@
+"""Image tasks: split a table whose rows are images into image files under public/, and read them back as pixels.
+
+The layout an agent sees: `public/train/<id>.png` and `public/test/<id>.png`, `public/train.csv` (id, target),
+`public/test.csv` (id) and `public/sample_submission.csv`; the answers in `private/answers.csv`. Files are named
+by the task's shuffled ids, never by their original names (which often spell the label), and re-encoded as PNG
+without metadata, so nothing but the pixels goes public.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from spec import AnyTask, DeclarativePrepare
+
+from ._errors import PreparationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import NDArray
+
+TRAIN_IMAGES = "train"
+TEST_IMAGES = "test"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
+"""Suffixes read as images (a folder given to `runner generate`, members of an image archive)."""
+FEATURE_SIDE = 32
+"""Images of differing sizes are resized to this square for `image_pixels`; equal sizes are kept."""
+_FIELD: tuple[str | int, ...] = ("prepare", "split", "images")
+
+
+def pixel_png(values: NDArray[np.float64], shape: tuple[int, int], max_value: float) -> bytes:
+    """One image's row-major pixel values as an 8-bit grey PNG, `max_value` shown as 255."""
+    from PIL import Image
+
+    scaled = np.clip(np.rint(values / max_value * 255.0), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(scaled.reshape(shape), mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _reencoded(data: bytes, name: str) -> bytes:
+    """The image as a metadata-free PNG (grey, grey+alpha, RGB or RGBA); PreparationError when it is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image: Image.Image = opened
+            if image.mode not in ("L", "LA", "RGB", "RGBA"):
+                image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise PreparationError(f"{name} is not a readable image: {error}", _FIELD) from None
+    return buffer.getvalue()
+
+
+class _Archive:
+    """The zip's members by normalised relative path."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (OSError, zipfile.BadZipFile) as error:
+            raise PreparationError(f"the image archive {path.name} is not a readable zip: {error}", _FIELD) from None
+        self.members = {
+            PurePosixPath(info.filename).as_posix(): info for info in self.zip.infolist() if not info.is_dir()
+        }
+
+    def read(self, name: object) -> bytes:
+        key = PurePosixPath(str(name).replace("\\", "/")).as_posix()
+        info = self.members.get(key)
+        if info is None:
+            raise PreparationError(
+                f"the labels table names {name!r}, which is not in the image archive; fix the table or the archive",
+                (*_FIELD, "file_column"),
+            )
+        return self.zip.read(info)
+
+
+def prepare_image_split(task: AnyTask, raw_files: dict[str, Path], public: Path, private: Path) -> None:
+    """The declarative split of an image task: rows of the source table become PNG files, see the module doc."""
+    import pandas as pd
+
+    from ._split import (
+        SAMPLE_FILE,
+        TEST_FILE,
+        TRAIN_FILE,
+        _read_table,
+        _split_rows,
+        _with_ids,
+        sample_predictions,
+        write_csv,
+    )
+
+    assert isinstance(task.prepare, DeclarativePrepare) and task.prepare.split.images is not None
+    assert task.submission is not None
+    split, images = task.prepare.split, task.prepare.split.images
+    id_column = task.submission.id_column
+    source = split.source or next(name for name in raw_files if name != images.archive)
+    table = _read_table(raw_files[source])
+    if split.target not in table.columns:
+        raise PreparationError(f"column {split.target!r} not in source {source!r}", ("prepare", "split", "target"))
+    if images.pixels is not None:
+        assert images.shape is not None
+        # Taken in the table's column order, which is row-major for the packaged sets (`pixel_0_0`, `pixel_0_1`).
+        columns = [str(column) for column in table.columns if str(column).startswith(images.pixels)]
+        if len(columns) != images.shape[0] * images.shape[1]:
+            raise PreparationError(
+                f"source {source!r} has {len(columns)} column(s) starting with {images.pixels!r}, but shape "
+                f"{list(images.shape)} needs {images.shape[0] * images.shape[1]}",
+                (*_FIELD, "pixels"),
+            )
+    else:
+        assert images.archive is not None and images.file_column is not None
+        if images.archive not in raw_files:
+            raise PreparationError(f"no source named {images.archive!r}", (*_FIELD, "archive"))
+        if images.file_column not in table.columns:
+            raise PreparationError(f"column {images.file_column!r} not in source {source!r}", (*_FIELD, "file_column"))
+        columns = [images.file_column]
+    table = table[table[split.target].notna()].reset_index(drop=True)
+    table = _with_ids(
+        table[[*([split.id_column] if split.id_column else []), *columns, split.target]], split, id_column
+    )
+    train, test = _split_rows(table, split)
+    archive = _Archive(raw_files[images.archive]) if images.archive is not None else None
+    for frame, folder in ((train, TRAIN_IMAGES), (test, TEST_IMAGES)):
+        (public / folder).mkdir(parents=True, exist_ok=True)
+        values = frame[columns].to_numpy(dtype=np.float64) if archive is None else None
+        for row, identifier in enumerate(frame[id_column].to_numpy()):
+            if archive is None:
+                assert values is not None
+                assert images.shape is not None and images.max_value is not None  # required together
+                data = pixel_png(values[row], images.shape, images.max_value)
+            else:
+                name = frame[columns[0]].iloc[row]
+                data = _reencoded(archive.read(name), str(name))
+            (public / folder / f"{identifier}.png").write_bytes(data)
+    train = train.sort_values(id_column, kind="stable")
+    test = test.sort_values(id_column, kind="stable")
+    write_csv(train[[id_column, split.target]], public / TRAIN_FILE)
+    write_csv(test[[id_column]], public / TEST_FILE)
+    write_csv(test[[id_column, split.target]], private / "answers.csv")
+    sample = pd.DataFrame(
+        {id_column: test[id_column].to_numpy(), **sample_predictions(task, train[split.target], len(test))}
+    )
+    write_csv(sample, public / SAMPLE_FILE)
+
+
+def image_folders(public: Path) -> tuple[Path, Path] | None:
+    """`public/train` and `public/test` when both hold images (an image task's layout), else None."""
+    folders = (public / TRAIN_IMAGES, public / TEST_IMAGES)
+    if all(folder.is_dir() and any(_is_image(path) for path in folder.iterdir()) for folder in folders):
+        return folders
+    return None
+
+
+def _is_image(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def image_paths(folder: Path, ids: Sequence[object]) -> list[Path]:
+    """The image file of each id in `folder` (`<id>.<suffix>`); PreparationError naming the first id without one."""
+    by_stem = {path.stem: path for path in folder.iterdir() if _is_image(path)}
+    found = []
+    for identifier in ids:
+        path = by_stem.get(str(identifier))
+        if path is None:
+            raise PreparationError(f"{folder.name}/ has no image for id {identifier!r}")
+        found.append(path)
+    return found
+
+
+def image_pixels(paths: Sequence[Path], side: int | None = None) -> NDArray[np.float32]:
+    """Grey pixels in [0, 1], one row per image: at their own size when all sizes agree, else resized to a square
+    of `side` (default `FEATURE_SIDE`) pixels a side; `side` given always resizes."""
+    from PIL import Image
+
+    opened = []
+    for path in paths:
+        with Image.open(path) as image:
+            opened.append(image.convert("L"))
+    sizes = {image.size for image in opened}
+    if side is not None or len(sizes) > 1:
+        square = (side or FEATURE_SIDE,) * 2
+        opened = [image.resize(square, Image.Resampling.BILINEAR) for image in opened]
+    if not opened:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.asarray(image, dtype=np.float32).ravel() / 255.0 for image in opened])
+
+
+def with_image_pixels(public: Path, train: pd.DataFrame, test: pd.DataFrame, id_column: str
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """For an image task, train and test with `pixel_<i>` columns read from their images (for tabular solvers);
+    other tasks' tables unchanged."""
+    import pandas as pd
+
+    folders = image_folders(public)
+    if folders is None or id_column not in train.columns or id_column not in test.columns:
+        return train, test
+    paths = image_paths(folders[0], train[id_column].tolist()) + image_paths(folders[1], test[id_column].tolist())
+    pixels = image_pixels(paths)
+    names = [f"pixel_{index}" for index in range(pixels.shape[1])]
+    frames = []
+    for frame, block in ((train, pixels[: len(train)]), (test, pixels[len(train) :])):
+        extra = pd.DataFrame(block, columns=names, index=frame.index)
+        frames.append(pd.concat([frame, extra.drop(columns=[c for c in names if c in frame.columns])], axis=1))
+    return frames[0], frames[1]
