@@ -155,7 +155,7 @@ def mlebench_env(scratch: Path, checkout: Path | None) -> tuple[Path, Path]:
             sys.exit(f"no MLE-bench snapshot at {UPSTREAM}; pass --mlebench DIR (a checkout)")
         with tarfile.open(UPSTREAM) as archive:
             archive.extractall(scratch / "upstream", filter="data")
-        [checkout] = [path.parent for path in (scratch / "upstream").glob("*/mlebench/__init__.py")]
+        [checkout] = [path.parent.parent for path in (scratch / "upstream").glob("*/mlebench/__init__.py")]
     venv = scratch / "mlebench-venv"
     python = venv / "bin" / "python"
     if not python.exists():  # a kept scratch folder keeps its virtualenv

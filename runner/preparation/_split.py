@@ -151,7 +151,10 @@ def prepare_split(task: AnyTask, raw_files: dict[str, Path], public: Path, priva
         # under a name that cannot clash with the submission's id column.
         table = table.rename(columns={grouped_then_dropped: _GROUP_KEY})
         split = split.model_copy(
-            update={"group_column": _GROUP_KEY, "drop_columns": [c for c in split.drop_columns if c != grouped_then_dropped]}
+            update={
+                "group_column": _GROUP_KEY,
+                "drop_columns": [c for c in split.drop_columns if c != grouped_then_dropped],
+            }
         )
     train, test = split_table(table.drop(columns=split.drop_columns), split, id_column)
     if grouped_then_dropped is not None:

@@ -59,7 +59,8 @@ def harbor_python() -> Path:
     probe = [str(python), "-c", "import harbor.models.task.task"]
     if python.is_file() and subprocess.run(probe, capture_output=True, check=False).returncode == 0:
         return python
-    uv = shutil.which("uv")
+    # The dev extra installs uv beside this interpreter; a PATH without that folder (pytest run directly) still finds it.
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     require(None if uv else "uv is not installed", "install uv (`pip install uv`): it builds harbor's environment")
     assert uv is not None
     shutil.rmtree(venv, ignore_errors=True)

@@ -104,7 +104,10 @@ def test_a_unit_key_may_decide_the_split_and_then_be_dropped(panel_tasks: Path, 
     text = path.read_text(encoding="utf-8")
     dropped = tmp_path / path.name
     assert "    drop_columns:\n" not in text
-    dropped.write_text(text.replace("    group_column: person\n", "    group_column: person\n    drop_columns:\n    - person\n"), "utf-8")
+    dropped.write_text(
+        text.replace("    group_column: person\n", "    group_column: person\n    drop_columns:\n    - person\n"),
+        "utf-8",
+    )
     (tmp_path / path.stem).symlink_to(path.parent / path.stem)
     prepared = prepare_task(load_task(dropped), cache_root=tmp_path / "cache")
     train = pd.read_csv(prepared.public / "train.csv")

@@ -67,7 +67,8 @@ def task_fingerprint(task: LoadedTask, context: CheckContext) -> str | None:
 
 
 def _source_key(task: LoadedTask) -> tuple[str, ...] | None:
-    """Same pinned table, same target: a unit change or a log of the target does not make a new task."""
+    """Same pinned table, same target, same form of input: a unit change or a log of the target does not make a
+    new task, but the same labels asked from image files instead of a table of pixels ask for other skills."""
     manifest = task.manifest
     prepare = getattr(manifest, "prepare", None)
     sources = getattr(manifest, "sources", None)
@@ -78,7 +79,8 @@ def _source_key(task: LoadedTask) -> tuple[str, ...] | None:
                   if getattr(source, name, None)), source.name))
         for source in sources
     )  # fmt: skip
-    return (*pins, prepare.split.target.lower())
+    form = "table" if getattr(prepare.split, "images", None) is None else "image-files"
+    return (form, *pins, prepare.split.target.lower())
 
 
 def _keep_first(group: list[LoadedTask]) -> list[LoadedTask]:
@@ -92,7 +94,7 @@ def _keep_first(group: list[LoadedTask]) -> list[LoadedTask]:
     layer="execute",
     codes=("catalogue.duplicate-task",),
     description="No two tasks have the same test answers (up to labels and units), or the same pinned source "
-    "table and target; hand-written tasks are kept over generated ones.",
+    "table, target and form of input (a table, or image files); hand-written tasks are kept over generated ones.",
 )
 def check_duplicates(tasks: list[LoadedTask], context: CheckContext) -> Iterator[Problem]:
     groups: dict[tuple[str, ...], list[LoadedTask]] = defaultdict(list)

@@ -37,7 +37,9 @@ UNIT_WORDS = (
     "id|ids|key|nr|person|individual|subject|patient|firm|company|household|family|country|state|county|city|"
     "town|municipality|school|district|unit|panel|tree|plant|animal|team|player|respondent|student|worker|pid|hhid"
 )
-GLUED_TO_ID = "fam|family|town|house|hh|p|ind|pers|person|child|mother|firm|plant|tree|school|pat|subj|cust|user|item|case"
+GLUED_TO_ID = (
+    "fam|family|town|house|hh|p|ind|pers|person|child|mother|firm|plant|tree|school|pat|subj|cust|user|item|case"
+)
 UNIT_NAMES = re.compile(rf"(^|[_.\s])({UNIT_WORDS})$|^({GLUED_TO_ID})_?id$|(?-i:[a-z](Id|ID))$", re.IGNORECASE)
 """Names of unit keys: `id`, `firm`, `country_code` is not one but `state` is; `famID`, `townid` (a short word
 glued to "id")."""
@@ -100,7 +102,9 @@ def _leave_one_out_gain(keys: np.ndarray, target: pd.Series, classification: boo
     return 1.0 - float(np.sum((truth - predicted) ** 2)) / spread
 
 
-def unit_columns(table: pd.DataFrame, target: str, classification: bool, skip: tuple[str, ...] = ()) -> list[UnitColumn]:
+def unit_columns(
+    table: pd.DataFrame, target: str, classification: bool, skip: tuple[str, ...] = ()
+) -> list[UnitColumn]:
     """Columns of `table` that name units seen several times and largely determine `target`, strongest first."""
     rows = table[table[target].notna()]
     found = []
