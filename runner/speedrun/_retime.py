@@ -8,7 +8,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from pydantic import Field, ValidationError
 
 from runner._errors import BenchsmithError
 from runner.environments import EnvironmentSpec, ensure_environment, installed_versions, python_version
+from runner.hardware import detect_gpus
 from runner.preparation import PreparedTask
 from spec import LoadedTask, SpeedrunRecord, SpeedrunTask, StrictModel
 from spec._speedrun import Clock
@@ -113,26 +113,14 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _gpu_names() -> list[str]:
-    if shutil.which("nvidia-smi") is None:
-        return []
-    try:
-        completed = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    return [line.strip() for line in completed.stdout.splitlines() if line.strip()]
-
-
 def machine_fingerprint(task: SpeedrunTask) -> MachineFingerprint:
     """This machine, with the versions of the sandbox environment `task` runs in."""
     environment = ensure_environment(EnvironmentSpec(tuple(task.environment.packages)))
     versions = installed_versions(environment)
     return MachineFingerprint(
         cpu=_cpu_model(), cores=os.cpu_count() or 1, python=python_version(environment) or "unknown",
-        torch=versions.get("torch"), gpus=_gpu_names(),
+        # The GPU query the trials' GPU checks use (one nvidia-smi call shape to support, real or faked).
+        torch=versions.get("torch"), gpus=[gpu.name for gpu in detect_gpus()],
     )  # fmt: skip
 
 

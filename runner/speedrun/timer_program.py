@@ -66,6 +66,9 @@ def _run_child(script: str, saved_stdin: int) -> None:
         runpy.run_path(script, run_name="__main__")
     except SystemExit as error:
         code = error.code if isinstance(error.code, int) else (0 if error.code is None else 1)
+        if not isinstance(error.code, int | None):
+            # As the interpreter does: `sys.exit("why")` prints why, else the failure would carry no reason.
+            print(error.code, file=sys.stderr)
     except BaseException:
         traceback.print_exc()
         code = 1
