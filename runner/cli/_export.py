@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ._app import EXIT_OK, CacheDirOption, TasksDirOption, command_group, stdout, usage_error
+from ._app import EXIT_OK, CacheDirOption, TasksDirOption, command_group, stderr, stdout, usage_error
 
 export_app = command_group("export", "Export benchsmith trials or tasks for other evaluation tools (docs/interop.md).")
 
@@ -59,19 +59,39 @@ def export_harbor_command(
     tasks_dir: TasksDirOption = None,
     cache_dir: CacheDirOption = None,
     wheel: Annotated[
-        Path | None, typer.Option(help="A benchsmith wheel to install in the environment instead of the index's.")
+        Path | None,
+        typer.Option(
+            help="A benchsmith wheel to install in the environment. Default: one built from the checkout benchsmith "
+            "was installed from, else benchsmith==<this version> from the package index."
+        ),
     ] = None,
 ) -> None:
     """Write each task in Harbor's task layout (config, instruction, environment, tests, solution)."""
-    from runner.interop import HarborError, export_harbor
+    import tempfile
+
+    from runner.interop import HarborError, checkout_wheel, export_harbor
 
     from ._tasks import runnable_task
 
     loaded = [runnable_task(task, tasks_dir) for task in tasks]
-    for task in loaded:
+    with tempfile.TemporaryDirectory(prefix="benchsmith-wheel-") as scratch:
         try:
-            exported = export_harbor(task, out, cache_root=cache_dir, wheel=wheel)
+            shipped = wheel or (checkout_wheel(Path(scratch)) if loaded else None)
         except HarborError as error:
             raise usage_error(escape(str(error))) from None
-        stdout.print(f"{escape(exported.id)}  {escape(str(exported.folder))}", highlight=False)
+        if wheel is None and shipped is not None:
+            stderr.print(f"note: each environment installs {escape(shipped.name)}, built from this checkout")
+        elif shipped is None and loaded:
+            # A version the index lacks fails Harbor's image build long after this command, so say it now.
+            stderr.print(
+                "note: the environments install benchsmith from the package index; if this version is not "
+                "published there, export again with --wheel PATH",
+                highlight=False,
+            )
+        for task in loaded:
+            try:
+                exported = export_harbor(task, out, cache_root=cache_dir, wheel=shipped)
+            except HarborError as error:
+                raise usage_error(escape(str(error))) from None
+            stdout.print(f"{escape(exported.id)}  {escape(str(exported.folder))}", highlight=False)
     raise typer.Exit(EXIT_OK)

@@ -69,6 +69,47 @@ def _benchsmith_version() -> str:
         return "0.0.0"
 
 
+def installed_checkout() -> Path | None:
+    """The source folder benchsmith was installed from (`pip install -e .` or `pip install .` of a checkout), if any:
+    pip and uv record it in the distribution's `direct_url.json` (PEP 610)."""
+    from importlib.metadata import distribution
+    from urllib.parse import unquote, urlparse
+
+    try:
+        recorded = distribution("benchsmith").read_text("direct_url.json")
+    except PackageNotFoundError:
+        return None
+    url = urlparse(json.loads(recorded or "{}").get("url", ""))
+    folder = Path(unquote(url.path)) if url.scheme == "file" else None
+    return folder if folder is not None and (folder / "pyproject.toml").is_file() else None
+
+
+def checkout_wheel(out: Path) -> Path | None:
+    """A wheel of the checkout benchsmith was installed from, built into `out` (uv, else pip), or None when it was
+    installed from a package index. Exported environments install it: the index may not hold this version."""
+    import subprocess
+    import sys
+
+    checkout = installed_checkout()
+    if checkout is None:
+        return None
+    out.mkdir(parents=True, exist_ok=True)
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    build = (
+        [uv, "build", "--wheel", "--quiet", "--out-dir", str(out), str(checkout)]
+        if uv
+        else [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(checkout)]
+    )
+    done = subprocess.run(build, capture_output=True, text=True, check=False, timeout=600)
+    wheels = sorted(out.glob("benchsmith-*.whl"))
+    if done.returncode != 0 or not wheels:
+        raise HarborError(
+            f"could not build a benchsmith wheel from {checkout} ({' '.join(build[:3])}: "
+            f"{(done.stderr or done.stdout).strip()[-500:]}); build one yourself and pass it with --wheel"
+        )
+    return wheels[-1]
+
+
 def _dockerfile(python: str, packages: list[str], wheel: str | None, env: dict[str, str]) -> str:
     install = [*packages, f"/tmp/wheels/{wheel}" if wheel else f"benchsmith=={_benchsmith_version()}"]
     lines = [

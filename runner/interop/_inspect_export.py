@@ -1,7 +1,8 @@
 """benchsmith trials as Inspect logs: `runner export inspect RUNS_DIR` writes `.eval` files `inspect view` opens.
 
 One log per agent label (agent, model, arguments), one sample per trial: the sample's id is `<task>@<digest12>`,
-its epoch the seed + 1, its input the task's description as the trial's sandbox had it, its score the trial's
+its epoch the seed + 1, its input the task's description as the trial's sandbox had it, its messages that and the
+trial's event log (a line per command, model call and grading), its score the trial's
 outcome (`result_score`: the normalized score as value, status, validity, raw score and medal in its metadata),
 and its metadata the whole `result.json`. Only the runner's own records are read (`iter_results`).
 """
@@ -164,7 +165,15 @@ def _event_line(event: Event) -> str:
 def _usage(trials: list[tuple[Path, TrialResult]]) -> ModelUsage:
     input_tokens = sum(result.usage.input_tokens for _, result in trials)
     output_tokens = sum(result.usage.output_tokens for _, result in trials)
-    return ModelUsage(input_tokens=input_tokens, output_tokens=output_tokens, total_tokens=input_tokens + output_tokens)
+    costs = [result.usage.cost_usd for _, result in trials]
+    # One trial whose price is unknown makes the total unknown rather than an undercount.
+    cost = None if None in costs else sum(cost for cost in costs if cost is not None)
+    return ModelUsage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+        total_cost=cost,
+    )
 
 
 def _file_name(label: str) -> str:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def harbor_python() -> Path:
     probe = [str(python), "-c", "import harbor.models.task.task"]
     if python.is_file() and subprocess.run(probe, capture_output=True, check=False).returncode == 0:
         return python
-    # The dev extra installs uv beside this interpreter; a PATH without that folder (pytest run directly) still finds it.
+    # The dev extra installs uv beside this interpreter; a PATH without that folder (pytest run directly) finds it.
     uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     require(None if uv else "uv is not installed", "install uv (`pip install uv`): it builds harbor's environment")
     assert uv is not None
@@ -116,6 +117,41 @@ def test_export_loads_with_harbors_own_task_model(exported: Path, harbor_python:
     assert config["metadata"]["benchsmith"]["id"] == "penguins-species"
     assert loaded["solve"].endswith("solution/solve.sh") and loaded["test"].endswith("tests/test.sh")
     assert "/workspace/submission/submission.csv" in str(loaded["instruction"])
+
+
+def test_export_with_a_wheel_ships_it_into_the_image(tmp_path: Path, harbor_python: Path) -> None:
+    """`--wheel` puts the given wheel in the environment, and Harbor still loads the folder."""
+    wheel = tmp_path / "benchsmith-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip: only copied here, installed by Harbor's build
+    done = subprocess.run(
+        [*RUNNER, "export", "harbor", str(PENGUINS), "--out", str(tmp_path / "out"), "--wheel", str(wheel)],
+        capture_output=True, text=True, check=False, cwd=REPO, timeout=300, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--wheel" not in done.stderr
+    folder = tmp_path / "out" / "penguins-species"
+    assert (folder / "environment" / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
+    dockerfile = (folder / "environment" / "Dockerfile").read_text()
+    assert "COPY wheels/ /tmp/wheels/" in dockerfile and f"/tmp/wheels/{wheel.name}" in dockerfile
+    assert "benchsmith==" not in dockerfile
+    assert _harbor_load(harbor_python, folder)["valid"] is True
+
+
+def test_export_from_a_checkout_ships_a_wheel_built_from_it(tmp_path: Path) -> None:
+    """benchsmith is not on the package index: installed from this checkout (as the tests are), the export builds a
+    wheel of it and the image installs that, so Harbor's build needs nothing the index lacks."""
+    done = subprocess.run(
+        [*RUNNER, "export", "harbor", str(PENGUINS), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=False, cwd=REPO, timeout=300, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    environment = tmp_path / "penguins-species" / "environment"
+    [wheel] = (environment / "wheels").glob("benchsmith-*.whl")
+    dockerfile = (environment / "Dockerfile").read_text()
+    assert f"/tmp/wheels/{wheel.name}" in dockerfile and "benchsmith==" not in dockerfile
+    assert "built from this checkout" in done.stderr
+    with zipfile.ZipFile(wheel) as archive:
+        assert "runner/grading/__init__.py" in archive.namelist()
 
 
 def test_export_keeps_answers_out_of_the_agents_environment(exported: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from runner.results import EVENTS_FILE, CommandRun, Grading, write_result
+from runner.results import EVENTS_FILE, CommandRun, Grading, Usage, write_result
 from tests.conftest import FIXTURES, PENGUINS, REPO, RUNNER, require
 from tests.runner.test_llm_client import ScriptedServer
 from tests.runner.test_reports import _result
@@ -186,6 +186,10 @@ def test_runner_export_inspect_writes_logs_inspect_reads(tmp_path: Path) -> None
     runs = tmp_path / "runs"
     results = [_result(agent, "penguins-species", seed) for agent in ("sample", "command") for seed in (0, 1)]
     results.append(_result("command", "diabetes-progression", 1))  # a timeout: recorded, not valid
+    # Two trials that called a model through the runner's proxy: their usage becomes Inspect's token counts.
+    for index, (tokens_in, tokens_out, cost) in ((2, (400, 90, 0.25)), (3, (30, 12, 0.5))):
+        usage = Usage(input_tokens=tokens_in, output_tokens=tokens_out, calls=2, cost_usd=cost)
+        results[index] = results[index].model_copy(update={"usage": usage})
     for result in results:
         write_result(runs / result.trial_id, result)
     traced = runs / results[-1].trial_id
@@ -213,6 +217,12 @@ def test_runner_export_inspect_writes_logs_inspect_reads(tmp_path: Path) -> None
         assert score.value == (result.normalized_score if result.status == "ok" else 0.0)
         assert by_trial[result.trial_id].epoch == result.seed + 1
     assert command.results.scores[0].metrics["valid"].value == pytest.approx(2 / 3)
+    [(model, used)] = by_trial[results[2].trial_id].model_usage.items()
+    assert model == command.eval.model and (used.input_tokens, used.output_tokens) == (400, 90)
+    assert used.total_tokens == 490 and used.total_cost == pytest.approx(0.25)
+    assert by_trial[results[-1].trial_id].model_usage == {}  # no model calls: no usage claimed
+    total = command.stats.model_usage[model]
+    assert (total.input_tokens, total.output_tokens, total.total_cost) == (430, 102, pytest.approx(0.75))
     # The trial's event log is its transcript in Inspect's viewer.
     transcript = "\n".join(str(message.content) for message in by_trial[results[-1].trial_id].messages)
     assert "$ python train.py  (exit 0, 2.5 s)" in transcript and "graded: timeout" in transcript
