@@ -2,6 +2,7 @@
 
 `generate(references, out)` runs the stages profile → propose → design → verify over packaged datasets; each
 stage is also a function of its own with pydantic outputs: `profile_table`, `propose`, `design`, `verify`.
+`generate_series` makes one time-series classification task per UCR/UEA problem of the `aeon` provider.
 Only tasks that pass `validators` (static and execution layers) are kept.
 """
 
@@ -26,6 +27,7 @@ from ._images import (
 )
 from ._profile import ColumnProfile, TableProfile, TargetCandidate, profile_table
 from ._propose import TaskProposal, propose
+from ._series import SERIES_GENERATOR_NAME, SERIES_PROVIDER, design_series, generate_series
 from ._solution import solution_text
 from ._verify import Verdict, reference_score, remove_task, verify, write_task
 
@@ -34,6 +36,8 @@ __all__ = [
     "GENERATOR_VERSION",
     "IMAGE_GENERATOR_NAME",
     "LOG_FILE",
+    "SERIES_GENERATOR_NAME",
+    "SERIES_PROVIDER",
     "CatalogueStats",
     "ColumnProfile",
     "DatasetRecord",
@@ -50,8 +54,10 @@ __all__ = [
     "catalogue_stats",
     "design",
     "design_image_folder",
+    "design_series",
     "generate",
     "generate_image_folders",
+    "generate_series",
     "is_image_folder",
     "license_text",
     "merge_reports",

