@@ -189,7 +189,8 @@ def propose(profile: TableProfile, max_tasks: int = 2, target: str | None = None
             break
         if target is not None and candidate.column != target:
             continue
-        if target is None and (target_concern(candidate.column) is not None or _calendar(candidate.column)):
+        refused = target_concern(candidate.column, candidate.kind != "regression") is not None
+        if target is None and (refused or _calendar(candidate.column)):
             continue  # the month of an observation is when it was made, not something to predict
         known_rows = round(profile.rows * (1 - profile.column(candidate.column).missing_share))
         test_size = test_fraction(known_rows)

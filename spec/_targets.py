@@ -18,6 +18,9 @@ SENSITIVE_WORDS = frozenset(
         "religious", "religiousness", "caste", "sexuality", "afam", "hispanic", "latino", "nonwhite", "nationality",
     }
 )  # fmt: skip
+PERSON_GROUP_WORDS = frozenset({"black", "white", "nwhite", "nonblack", "asian", "minority"})
+"""Words that name a racial or ethnic group when the column sorts people into classes (`black` in the NSW job
+training data), but a measurement when it is a number (`black` pepper's price): sensitive for class targets only."""
 SENSITIVE_NAMES = frozenset({"sexualorientation", "skincolor", "skincolour"})
 """Whole names (words joined) of sensitive attributes whose words alone are not (`skin` thickness is a measurement)."""
 AGGREGATE_WORDS = frozenset({"ratio", "share", "percent", "pct", "prop", "proportion", "rate", "count", "gap"})
@@ -48,17 +51,19 @@ def _words(name: str) -> list[str]:
     return [word for word in re.split(r"[^a-z]+", spaced.lower()) if word]
 
 
-def target_concern(name: str) -> tuple[TargetConcern, str] | None:
+def target_concern(name: str, classes: bool = False) -> tuple[TargetConcern, str] | None:
     """Why a column called `name` should not be a prediction target, or None when nothing is wrong with it.
 
-    Returns (`sensitive` | `identifier` | `design`, a reason to show). Judged on the name alone, so it errs on
-    the side of caution for generators and is only a warning for hand-written tasks.
+    Returns (`sensitive` | `identifier` | `design`, a reason to show). Judged on the name (and, for words like
+    `black`, on whether the target is a class: `classes`), so it errs on the side of caution for generators and is
+    only a warning for hand-written tasks.
     """
     words = _words(name)
     if not words:
         return None
     whole = "".join(words)
-    sensitive = sorted(set(words) & SENSITIVE_WORDS) or ([whole] if whole in SENSITIVE_NAMES else [])
+    groups = PERSON_GROUP_WORDS if classes else frozenset()
+    sensitive = sorted(set(words) & (SENSITIVE_WORDS | groups)) or ([whole] if whole in SENSITIVE_NAMES else [])
     if sensitive and not set(words) & AGGREGATE_WORDS:
         return "sensitive", f"{name!r} names a sensitive attribute ({sensitive[0]}); predicting it is not a task"
     if whole in IDENTIFIER_NAMES or words[-1] in ("id", "ids", "idno", "uid", "uuid") or whole in ("rowid",):

@@ -189,7 +189,7 @@ def ground(proposal: LlmProposal, profile: TableProfile) -> TaskProposal:
             f"{proposal.target!r} cannot be a target: {column.kind} column with {column.cardinality} distinct values "
             f"and {column.missing_share:.0%} missing",
         )
-    concern = target_concern(proposal.target)
+    concern = target_concern(proposal.target, proposal.problem != "regression")
     if concern is not None:
         raise Ungrounded("brainstorm.unsuitable-target", concern[1])
     if candidate.kind != proposal.problem:

