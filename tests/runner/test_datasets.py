@@ -300,7 +300,7 @@ def test_provider_whose_package_is_missing(registry: Registry[_registry._Entry])
     assert "ghost" in providers()
     assert not provider_info("ghost").installed
     message = error_of("ghost:one")
-    assert "'ghost-data'" in message
+    assert "'benchsmith_no_such_package'" in message and "`pip install ghost-data`" in message
     assert "not installed" in message
     assert "pip install 'benchsmith[datasets]'" in message
     with pytest.raises(DatasetError, match="not installed"):
