@@ -9,7 +9,9 @@ from pydantic import Field, ValidationError
 
 from spec import Problem, StrictModel
 
-VALIDATOR_VERSION = "1"
+VALIDATOR_VERSION = "2"
+"""Bumped whenever a check's judgement changes, so recorded verdicts are earned again (2: target-sanity's racial
+group words for class targets; duplicates compared by form of input)."""
 
 
 class ExecutionRecord(StrictModel):

@@ -69,11 +69,25 @@ def export_harbor_command(
     """Write each task in Harbor's task layout (config, instruction, environment, tests, solution)."""
     import tempfile
 
-    from runner.interop import HarborError, checkout_wheel, export_harbor
+    from runner.interop import HarborError, check_exportable, checkout_wheel, export_harbor
 
     from ._tasks import runnable_task
 
     loaded = [runnable_task(task, tasks_dir) for task in tasks]
+    # Everything that can be refused is refused before anything is built or written.
+    if wheel is not None and not (wheel.is_file() and wheel.name.startswith("benchsmith-") and wheel.suffix == ".whl"):
+        raise usage_error(f"--wheel {escape(str(wheel))}: not a benchsmith wheel file (benchsmith-<version>-*.whl)")
+    if out.exists() and not out.is_dir():
+        raise usage_error(f"--out {escape(str(out))} is a file; give a folder")
+    ids: dict[str, Path] = {}
+    for task in loaded:
+        try:
+            check_exportable(task)
+        except HarborError as error:
+            raise usage_error(escape(str(error))) from None
+        if task.id in ids and ids[task.id] != task.path:
+            raise usage_error(f"{escape(task.id)} is named twice ({ids[task.id]} and {task.path}); export one")
+        ids[task.id] = task.path
     with tempfile.TemporaryDirectory(prefix="benchsmith-wheel-") as scratch:
         try:
             shipped = wheel or (checkout_wheel(Path(scratch)) if loaded else None)

@@ -110,13 +110,23 @@ def checkout_wheel(out: Path) -> Path | None:
     return wheels[-1]
 
 
+GRADER_DIR = "/opt/benchsmith"
+"""Where the image installs benchsmith, readable by root only: its wheel carries the whole catalogue (manifests with
+their split seeds, prepare scripts, reference solutions), from which an agent could rebuild the answers of any task
+whose data ships in a package. Only the verifier, which runs as root, imports it."""
+MIN_GRADER_PYTHON = (3, 11)
+
+
 def _dockerfile(python: str, packages: list[str], wheel: str | None, env: dict[str, str]) -> str:
-    install = [*packages, f"/tmp/wheels/{wheel}" if wheel else f"benchsmith=={_benchsmith_version()}"]
+    grader = f"/tmp/wheels/{wheel}" if wheel else f"benchsmith=={_benchsmith_version()}"
+    install_task = f"RUN pip install --no-cache-dir {' '.join(shlex.quote(p) for p in packages)}" if packages else None
     lines = [
         f"FROM python:{python}-slim",
-        "# benchsmith grades here after the agent (tests/grade.py); it knows no answers, so the agent may use it too.",
+        *([install_task] if install_task else []),
+        "# benchsmith grades after the agent (tests/grade.py); it is installed where only root, the verifier, reads.",
         *(["COPY wheels/ /tmp/wheels/"] if wheel else []),
-        f"RUN pip install --no-cache-dir {' '.join(shlex.quote(package) for package in install)}",
+        f"RUN pip install --no-cache-dir --target {GRADER_DIR} {shlex.quote(grader)} && chmod -R go-rwx {GRADER_DIR}"
+        + (" && rm -rf /tmp/wheels" if wheel else ""),
         "COPY data/ /data/",
         "COPY task/ /task/",
         # The contract's read-only folders hold for the agent, which runs as `agent` (`[agent] user`).
@@ -128,17 +138,20 @@ def _dockerfile(python: str, packages: list[str], wheel: str | None, env: dict[s
     return "\n".join(lines) + "\n"
 
 
+# `-I`: the agent owns $HOME (/workspace/code), so user site-packages, PYTHONPATH and the current folder must not
+# reach the grader's imports (a planted `usercustomize.py` could otherwise write any reward).
 _TEST_SH = """#!/bin/bash
 # Grades the submission with benchsmith's grader; rewards go to {reward_dir}/reward.json.
-python3 "$(dirname "$0")/grade.py"
+exec python3 -I "$(dirname "$0")/grade.py"
 """
 
 _SOLVE_SH = """#!/bin/bash
 # The task's reference solution, run under the workspace contract.
 set -e
+here="$(cd "$(dirname "$0")" && pwd)"
 mkdir -p "$(dirname "$BENCHSMITH_SUBMISSION")"
 cd "$BENCHSMITH_WORKDIR"
-python3 "$(dirname "$0")/{script}"
+python3 "$here/{script}"
 """
 
 _GRADE_PY = '''"""Grade the agent's submission with benchsmith's grader and write Harbor's rewards.
@@ -148,8 +161,10 @@ score, valid (1/0) and medal (0 none, 1 bronze, 2 silver, 3 gold) are kept besid
 """
 import json
 import os
+import sys
 from pathlib import Path
 
+sys.path.insert(0, "{grader_dir}")  # benchsmith, installed where only the verifier reads (see the Dockerfile)
 from runner.grading import grade_submission
 from runner.preparation import PreparedTask
 from runner.trials import score_fields
@@ -226,7 +241,8 @@ def _config(task: AnyTask, manifest_path: Path, digest: str) -> dict[str, Any]:
             }
         },
         # Installing the grader's packages is the environment's job; grading itself is seconds.
-        "verifier": {"timeout_sec": 600.0},
+        # root: benchsmith is installed where only root reads (GRADER_DIR).
+        "verifier": {"timeout_sec": 600.0, "user": "root"},
         "agent": {"timeout_sec": resources.time_limit_s, "user": "agent"},
         "environment": environment,
     }
@@ -256,6 +272,26 @@ def _replace_folder(staging: Path, folder: Path) -> None:
         staging.rename(folder)
 
 
+def check_exportable(loaded: LoadedTask) -> None:
+    """Raise HarborError when `loaded` cannot become a Harbor task: not a valid manifest, not a competition, or an
+    environment Python older than benchsmith's grader needs (the verifier grades in the task's image)."""
+    task, manifest_path = loaded.manifest, loaded.path
+    if task is None:
+        raise HarborError(f"{manifest_path}: not a valid manifest (`runner validate {manifest_path}` says why)")
+    if task.kind != "competition" or task.submission is None:
+        raise HarborError(
+            f"{task.id}: a {task.kind} task is scored by running its program under the runner's measurement, which "
+            "a Harbor verifier cannot reproduce; only competitions are exported"
+        )
+    python = tuple(int(part) for part in task.environment.python.split(".")[:2] if part.isdigit())
+    if python < MIN_GRADER_PYTHON:
+        needed = ".".join(map(str, MIN_GRADER_PYTHON))
+        raise HarborError(
+            f"{task.id}: its environment is Python {task.environment.python}, but benchsmith's grader, which runs in "
+            f"the same image, needs Python >= {needed}; raise `environment.python` to export it"
+        )
+
+
 def export_harbor(
     loaded: LoadedTask, out: Path, *, cache_root: Path | None = None, wheel: Path | None = None
 ) -> HarborExport:
@@ -271,14 +307,9 @@ def export_harbor(
     from runner.trials import make_workspace
     from spec import task_digest
 
+    check_exportable(loaded)
     task, manifest_path = loaded.manifest, loaded.path
-    if task is None:
-        raise HarborError(f"{manifest_path}: not a valid manifest (`runner validate {manifest_path}` says why)")
-    if task.kind != "competition" or task.submission is None:
-        raise HarborError(
-            f"{task.id}: a {task.kind} task is scored by running its program under the runner's measurement, which "
-            "a Harbor verifier cannot reproduce; only competitions are exported"
-        )
+    assert task is not None and task.submission is not None
     prepared = prepare_task(loaded, cache_root=cache_root)
     contract = SandboxSpec(
         trial_id=task.id, task_dir=Path(), data_dir=Path(), code_dir=Path(), submission_dir=Path(),
@@ -311,7 +342,7 @@ def export_harbor(
             (tests / "prepared" / "public").mkdir(parents=True)
             shutil.copyfile(prepared.public / SAMPLE_FILE, tests / "prepared" / "public" / SAMPLE_FILE)
         (tests / "grade.py").write_text(
-            _GRADE_PY.format(medal_rank=_MEDAL_RANK, manifest=manifest_path.name,
+            _GRADE_PY.format(medal_rank=_MEDAL_RANK, manifest=manifest_path.name, grader_dir=GRADER_DIR,
                              submission=contract["BENCHSMITH_SUBMISSION"], reward_dir=REWARD_DIR)
         )  # fmt: skip
         (tests / "test.sh").write_text(_TEST_SH.format(reward_dir=REWARD_DIR))

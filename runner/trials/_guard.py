@@ -17,15 +17,14 @@ import ctypes.util
 import os
 from pathlib import Path
 
-from runner._errors import BenchsmithError
-
 _PR_SET_DUMPABLE = 4
 _IN_OPEN = 0x20
 _IN_ACCESS = 0x01
 _IN_NONBLOCK = 0o4000
 
 
-class GuardError(BenchsmithError):
+# Not a BenchsmithError: this file runs inside the sandbox, where only the standard library is importable.
+class GuardError(RuntimeError):
     """The protection cannot be set up here (no inotify): the test split cannot be scored safely."""
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from spec import AnyTask, load_task
-from tests.conftest import REPO, RUNNER, require
+from tests.conftest import REPO, RUNNER, replace_in, require
 
 HARBOR_VERSION = "0.26.0"
 PENGUINS = REPO / "tasks" / "curated" / "penguins-species.yaml"
@@ -251,3 +252,42 @@ def test_export_refuses_a_research_task(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "only competitions are exported" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_agent_can_neither_read_the_grader_nor_plant_code_in_it(exported: Path) -> None:
+    """benchsmith's wheel carries the catalogue (split seeds, reference solutions): it is installed where only root,
+    the verifier, reads; and the verifier's Python ignores the agent-owned $HOME and PYTHONPATH."""
+    dockerfile = (exported / "environment" / "Dockerfile").read_text()
+    assert "--target /opt/benchsmith" in dockerfile and "chmod -R go-rwx /opt/benchsmith" in dockerfile
+    install = next(line for line in dockerfile.splitlines() if "--target /opt/benchsmith" in line)
+    assert "benchsmith" in install and "rm -rf /tmp/wheels" in install
+    assert "python3 -I " in (exported / "tests" / "test.sh").read_text()
+    assert 'sys.path.insert(0, "/opt/benchsmith")' in (exported / "tests" / "grade.py").read_text()
+    config = tomllib.loads((exported / "task.toml").read_text())
+    assert config["verifier"]["user"] == "root" and config["agent"]["user"] == "agent"
+
+
+def test_refusals_come_before_anything_is_written(tmp_path: Path) -> None:
+    old_python = tmp_path / "catalogue" / "penguins-species.yaml"
+    old_python.parent.mkdir()
+    shutil.copyfile(PENGUINS, old_python)
+    (old_python.parent / "penguins-species").symlink_to(PENGUINS.parent / "penguins-species")
+    twin = tmp_path / "twin" / "penguins-species.yaml"
+    shutil.copytree(old_python.parent, twin.parent, symlinks=True)
+    replace_in(old_python, 'python: "3.11"', 'python: "3.10"')
+    not_a_wheel = tmp_path / "grader.txt"
+    not_a_wheel.write_text("x")
+    cases = {
+        "needs Python >= 3.11": [str(old_python)],
+        "not a benchsmith wheel": [str(PENGUINS), "--wheel", str(not_a_wheel)],
+        "is named twice": [str(PENGUINS), str(twin)],
+        "only competitions are exported": [str(PENGUINS), "mnist-cnn"],
+    }
+    for expected, arguments in cases.items():
+        out = tmp_path / f"out-{len(expected)}"
+        done = subprocess.run(
+            [*RUNNER, "export", "harbor", *arguments, "--out", str(out)],
+            capture_output=True, text=True, check=False, cwd=REPO, timeout=300, env={**os.environ, "COLUMNS": "300"},
+        )  # fmt: skip
+        assert done.returncode == 2 and expected in " ".join(done.stderr.split()), (expected, done.stderr)
+        assert not out.exists() or not any(out.iterdir()), expected
