@@ -20,7 +20,15 @@ SENSITIVE_WORDS = frozenset(
 )  # fmt: skip
 PERSON_GROUP_WORDS = frozenset({"black", "white", "nwhite", "nonblack", "asian", "minority"})
 """Words that name a racial or ethnic group when the column sorts people into classes (`black` in the NSW job
-training data), but a measurement when it is a number (`black` pepper's price): sensitive for class targets only."""
+training data), but a measurement when it is a number (`black` pepper's price): sensitive for class targets only,
+and only alone or beside words about people or indicators (`IndWhiteDefendant`, not `white_wine` or `black_box`)."""
+PERSON_GROUP_COMPANIONS = frozenset(
+    {
+        "ind", "is", "d", "dum", "dummy", "non", "race", "racial", "person", "respondent", "head", "spouse", "mother",
+        "father", "parent", "child", "student", "patient", "worker", "employee", "defendant", "victim", "suspect",
+        "driver", "officer", "applicant", "owner", "borrower", "voter", "resident", "member", "participant",
+    }
+)  # fmt: skip
 SENSITIVE_NAMES = frozenset({"sexualorientation", "skincolor", "skincolour"})
 """Whole names (words joined) of sensitive attributes whose words alone are not (`skin` thickness is a measurement)."""
 AGGREGATE_WORDS = frozenset({"ratio", "share", "percent", "pct", "prop", "proportion", "rate", "count", "gap"})
@@ -62,7 +70,8 @@ def target_concern(name: str, classes: bool = False) -> tuple[TargetConcern, str
     if not words:
         return None
     whole = "".join(words)
-    groups = PERSON_GROUP_WORDS if classes else frozenset()
+    about_people = classes and set(words) <= PERSON_GROUP_WORDS | PERSON_GROUP_COMPANIONS
+    groups = PERSON_GROUP_WORDS if about_people else frozenset()
     sensitive = sorted(set(words) & (SENSITIVE_WORDS | groups)) or ([whole] if whole in SENSITIVE_NAMES else [])
     if sensitive and not set(words) & AGGREGATE_WORDS:
         return "sensitive", f"{name!r} names a sensitive attribute ({sensitive[0]}); predicting it is not a task"

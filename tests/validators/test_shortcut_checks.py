@@ -149,7 +149,9 @@ def test_targets_no_reviewer_would_set(name: str, category: str | None) -> None:
 
 @pytest.mark.parametrize(("name", "classes", "category"), [
     ("black", True, "sensitive"), ("nwhite", True, "sensitive"), ("minority", True, "sensitive"),
-    ("black", False, None), ("white", False, None), ("blackness", True, None),
+    ("black", False, None), ("white", False, None), ("blackness", True, None), ("IndWhiteDefendant", True, "sensitive"),
+    ("race_white", True, "sensitive"), ("white_wine", True, None), ("white_collar", True, None),
+    ("black_box_flag", True, None), ("minority_shareholder", True, None), ("is_white_turn", True, None),
 ])  # fmt: skip
 def test_group_words_are_sensitive_as_classes_and_measurements_as_numbers(
     name: str, classes: bool, category: str | None
