@@ -140,3 +140,22 @@ def test_the_audits_panels_are_caught_and_regrouped_in_the_catalogue(task_id: st
 def test_curated_tasks_are_not_flagged() -> None:
     found = {path.stem: _check(path) for path in sorted((REPO / "tasks" / "curated").glob("*.yaml"))}
     assert {name: codes for name, codes in found.items() if codes} == {}
+
+
+def test_leave_one_out_votes_match_the_dense_vote_and_scale_to_many_classes() -> None:
+    """Each row's vote among the other rows of its unit, ties to the lowest label, as a dense units x labels count
+    gives it; computed from (unit, label) pairs, so 100,000 rows of 5,000 classes need no 20,000 x 5,000 table."""
+    from validators.execute._groups import _leave_one_out_votes
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        rows, units, labels = int(rng.integers(1, 200)), int(rng.integers(1, 30)), int(rng.integers(1, 6))
+        _, unit = np.unique(rng.integers(0, units, rows), return_inverse=True)
+        _, label = np.unique(rng.integers(0, labels, rows), return_inverse=True)
+        counts = np.zeros((unit.max() + 1, label.max() + 1))
+        np.add.at(counts, (unit, label), 1.0)
+        dense = (counts[unit] - np.eye(label.max() + 1)[label]).argmax(axis=1)
+        assert (_leave_one_out_votes(unit, label, unit.max() + 1, label.max() + 1) == dense).all()
+    unit = rng.integers(0, 20_000, 100_000)
+    votes = _leave_one_out_votes(unit, unit % 5_000, 20_000, 5_000)
+    assert len(votes) == 100_000 and votes.max() < 5_000

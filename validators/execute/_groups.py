@@ -69,6 +69,33 @@ def _is_unit_like(values: pd.Series, name: str) -> bool:
     return textual and units >= MIN_UNNAMED_UNITS and len(present) / units <= MAX_ROWS_PER_UNIT
 
 
+def _leave_one_out_votes(units: np.ndarray, labels: np.ndarray, n_units: int, n_labels: int) -> np.ndarray:
+    """For each row, the most frequent label among the other rows of its unit (ties: the lowest label), computed from
+    each unit's two most frequent labels: memory grows with the (unit, label) pairs seen, never units x labels."""
+    import numpy as np
+
+    pairs, counts = np.unique(units.astype(np.int64) * n_labels + labels, return_counts=True)
+    pair_units, pair_labels = pairs // n_labels, pairs % n_labels
+    order = np.lexsort((pair_labels, -counts, pair_units))  # per unit: most frequent first, then lowest label
+    pair_units, pair_labels, counts = pair_units[order], pair_labels[order], counts[order]
+    first = np.ones(len(pair_units), dtype=bool)
+    first[1:] = pair_units[1:] != pair_units[:-1]
+    second = np.zeros(len(pair_units), dtype=bool)
+    second[1:] = first[:-1] & ~first[1:]
+    top_label = np.zeros(n_units, dtype=np.int64)
+    top_count = np.zeros(n_units, dtype=np.int64)
+    top_label[pair_units[first]], top_count[pair_units[first]] = pair_labels[first], counts[first]
+    # Without a second label, the runner-up is the lowest other label, seen 0 times.
+    next_label = np.where(top_label == 0, 1, 0)
+    next_count = np.zeros(n_units, dtype=np.int64)
+    next_label[pair_units[second]], next_count[pair_units[second]] = pair_labels[second], counts[second]
+    top, count, runner_up, runner_count = top_label[units], top_count[units], next_label[units], next_count[units]
+    own_is_top = labels == top
+    keeps_top = (count - 1 > runner_count) | ((count - 1 == runner_count) & (top < runner_up))
+    votes: np.ndarray = np.where(~own_is_top | keeps_top, top, runner_up)
+    return votes
+
+
 def _leave_one_out_gain(keys: np.ndarray, target: pd.Series, classification: bool) -> float:
     """How well each row's target is predicted from the *other* rows of its unit, as a share of the trivial
     error removed (1: perfectly, 0: no better than the overall mean or majority). Leaving the row out keeps
@@ -82,10 +109,7 @@ def _leave_one_out_gain(keys: np.ndarray, target: pd.Series, classification: boo
         return 0.0
     if classification:
         labels, y = np.unique(target.astype(str).to_numpy(), return_inverse=True)
-        counts = np.zeros((len(codes), len(labels)))
-        np.add.at(counts, (inverse, y), 1.0)
-        others = counts[inverse] - np.eye(len(labels))[y]
-        predicted = others.argmax(axis=1)
+        predicted = _leave_one_out_votes(inverse, y, len(codes), len(labels))
         majority = np.bincount(y).argmax()
         base_error = float(np.mean(y[repeated] != majority))
         if base_error == 0.0:
