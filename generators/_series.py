@@ -248,7 +248,7 @@ def _process(
         record.sha256 = dataset_sha256(reference)
         table = load_dataset(reference)
     except DatasetError as error:
-        reject("profile", "series.unusable", str(error))
+        reject("profile", "dataset.unloadable", str(error))
         return record
     report.profiled += 1
     pairs: list[tuple[str, str] | None] = [None]

@@ -248,11 +248,14 @@ def generate(
             f"{escape(rejection.reason[:300])}",
             highlight=False,
         )
+    # A dataset named that does not exist (a typo) is the user's error, not a rejection to shrug off.
+    unknown = {r.dataset: r.reason for r in report.rejections if r.reason.startswith("unknown dataset")}
     from generators.llm import LlmGenerationReport
 
     if isinstance(report, LlmGenerationReport):
         _print_llm_summary(report)
-        raise typer.Exit(EXIT_OK if report.accepted or not report.designed else EXIT_FAILED)
+        _print_unknown(unknown)
+        raise typer.Exit(EXIT_OK if (report.accepted or not report.designed) and not unknown else EXIT_FAILED)
     counts = stage_counts(report)
     stdout.print(", ".join(f"{name} {count}" for name, count in counts.items()), highlight=False)
     for code, count in sorted(report.rejected.items()):
@@ -262,7 +265,14 @@ def generate(
     fruitless = _fruitless_files([*references, *(f"images:{f.resolve().as_posix()}" for f in folders)], out)
     for path, reason in fruitless.items():
         stderr.print(f"[bold red]error:[/] {escape(path)}: no task: {escape(reason)}", highlight=False)
-    raise typer.Exit(EXIT_OK if (report.accepted or not report.designed) and not fruitless else EXIT_FAILED)
+    _print_unknown(unknown)
+    succeeded = (report.accepted or not report.designed) and not fruitless and not unknown
+    raise typer.Exit(EXIT_OK if succeeded else EXIT_FAILED)
+
+
+def _print_unknown(unknown: dict[str, str]) -> None:
+    for reference, reason in unknown.items():
+        stderr.print(f"[bold red]error:[/] {escape(reference)}: {escape(reason)}", highlight=False)
 
 
 def _fruitless_files(references: list[str], out: Path) -> dict[str, str]:
