@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import Field
 
@@ -149,15 +149,29 @@ def _no_target_reason(profile: TableProfile, target: str | None = None) -> str:
     )
 
 
-def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
-             report: GenerationReport, target: str | None = None) -> None:  # fmt: skip
-    record = DatasetRecord()
+class Reject(Protocol):
+    """Log one rejection of a dataset's task (or of the dataset itself, without `task_id`)."""
+
+    def __call__(self, stage: str, code: str, reason: str, task_id: str | None = None) -> None: ...
+
+
+def rejecter(report: GenerationReport, record: DatasetRecord, dataset: str) -> Reject:
+    """`reject(stage, code, reason, task_id=None)` for one dataset: logged in its record and counted in the run's
+    report (every generator rejects this way)."""
 
     def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> None:
-        rejection = Rejection(dataset=reference, task_id=task_id, stage=stage, code=code, reason=reason)
+        rejection = Rejection(dataset=dataset, task_id=task_id, stage=stage, code=code, reason=reason)
         record.rejected.append(rejection)
         report.rejections.append(rejection)
         report.rejected[code] = report.rejected.get(code, 0) + 1
+
+    return reject
+
+
+def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path | None, log: GenerationLog,
+             report: GenerationReport, target: str | None = None) -> None:  # fmt: skip
+    record = DatasetRecord()
+    reject = rejecter(report, record, reference)
 
     try:
         raw, frame = load_raw(reference)

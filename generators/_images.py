@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, slugify
-from ._generate import DatasetRecord, GenerationReport, Rejection, _read_log, _write_log
+from ._generate import DatasetRecord, GenerationReport, _read_log, _write_log, rejecter
 from ._profile import MAX_CLASSES, MIN_ROWS_PER_CLASS
 from ._propose import MIN_TEST_ROWS
 from ._verify import remove_task, verify
@@ -294,18 +294,12 @@ def design_image_folder(
 def _process_folder(folder: Path, reference: str, out: Path, cache_root: Path | None, target: str | None,
                     report: GenerationReport) -> DatasetRecord:  # fmt: skip
     record = DatasetRecord()
-
-    def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> DatasetRecord:
-        rejection = Rejection(dataset=reference, task_id=task_id, stage=stage, code=code, reason=reason)
-        record.rejected.append(rejection)
-        report.rejections.append(rejection)
-        report.rejected[code] = report.rejected.get(code, 0) + 1
-        return record
-
+    reject = rejecter(report, record, reference)
     try:
         task = design_image_folder(folder, out, target)
     except ImageFolderError as error:
-        return reject("profile", "images.unusable", str(error))
+        reject("profile", "images.unusable", str(error))
+        return record
     report.profiled += 1
     report.proposed += 1
     report.designed += 1
@@ -313,7 +307,8 @@ def _process_folder(folder: Path, reference: str, out: Path, cache_root: Path | 
     verdict = verify(task, out, cache_root)
     if not verdict.accepted:
         remove_task(out, task.id)
-        return reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
+        reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
+        return record
     record.accepted.append(task.id)
     report.accepted += 1
     report.accepted_ids.append(task.id)

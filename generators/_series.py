@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, slugify
-from ._generate import DatasetRecord, GenerationReport, Progress, Rejection, _read_log, _still_done, _write_log
+from ._generate import DatasetRecord, GenerationReport, Progress, _read_log, _still_done, _write_log, rejecter
 from ._verify import remove_task, verify
 
 SERIES_GENERATOR_NAME = "time-series"
@@ -172,14 +172,16 @@ def close_pairs(table: Any, count: int) -> list[tuple[str, str]]:
     return pairs
 
 
-def design_series(reference: str, pair: tuple[str, str] | None = None) -> tuple[TaskDesign, str]:
+def design_series(
+    reference: str, pair: tuple[str, str] | None = None, *, table: Any = None, sha256: str | None = None
+) -> tuple[TaskDesign, str]:
     """The task for the packaged problem `reference` (`aeon:<name>`), or for two of its classes (`pair`: its
-    series of those classes only, on the same split), and the text of its `prepare.py`."""
-    from runner.datasets import dataset_sha256, load_dataset
-    from runner.datasets._aeon import ucr_about
+    series of those classes only, on the same split), and the text of its `prepare.py`. `table` and `sha256`, when
+    the caller has them, spare loading the problem again."""
+    from runner.datasets import dataset_sha256, load_dataset, ucr_about
 
     name = reference.partition(":")[2]
-    table = load_dataset(reference)
+    table = load_dataset(reference) if table is None else table
     every = sorted(table["label"].astype(str).unique())
     classes = sorted(pair) if pair is not None else every
     if pair is not None:
@@ -193,7 +195,7 @@ def design_series(reference: str, pair: tuple[str, str] | None = None) -> tuple[
         if pair is None
         else f"{name} (UCR/UEA) — tell class {classes[0]} from class {classes[1]}, its closest pair (binary)"
     )
-    sha = dataset_sha256(reference)
+    sha = sha256 or dataset_sha256(reference)
     manifest: dict[str, Any] = {
         "schema_version": 1,
         "id": identifier,
@@ -231,21 +233,21 @@ def design_series(reference: str, pair: tuple[str, str] | None = None) -> tuple[
 
 
 def _process(
-    reference: str, out: Path, cache_root: Path | None, report: GenerationReport, max_per_dataset: int
+    reference: str,
+    sha256: str | None,
+    out: Path,
+    cache_root: Path | None,
+    report: GenerationReport,
+    max_per_dataset: int,
 ) -> DatasetRecord:
-    """The whole problem's task, then up to `max_per_dataset - 1` class-pair tasks, each verified."""
+    """The whole problem's task, then up to `max_per_dataset - 1` class-pair tasks, each verified. `sha256` is
+    None when the problem could not be read."""
     from runner.datasets import DatasetError, dataset_sha256, load_dataset
 
     record = DatasetRecord()
-
-    def reject(stage: str, code: str, reason: str, task_id: str | None = None) -> None:
-        rejection = Rejection(dataset=reference, task_id=task_id, stage=stage, code=code, reason=reason)
-        record.rejected.append(rejection)
-        report.rejections.append(rejection)
-        report.rejected[code] = report.rejected.get(code, 0) + 1
-
+    reject = rejecter(report, record, reference)
     try:
-        record.sha256 = dataset_sha256(reference)
+        record.sha256 = sha256 or dataset_sha256(reference)
         table = load_dataset(reference)
     except DatasetError as error:
         reject("profile", "dataset.unloadable", str(error))
@@ -256,7 +258,7 @@ def _process(
         pairs += close_pairs(table, max_per_dataset - 1)
     report.proposed += len(pairs)
     for pair in pairs:
-        task, prepare = design_series(reference, pair)
+        task, prepare = design_series(reference, pair, table=table, sha256=record.sha256)
         report.designed += 1
         folder = out / task.id
         folder.mkdir(parents=True, exist_ok=True)
@@ -299,13 +301,13 @@ def generate_series(
         begun = time.perf_counter()
         earlier = log.datasets.get(reference)
         try:
-            done = earlier is not None and _still_done(out, earlier, dataset_sha256(reference))
+            sha256: str | None = dataset_sha256(reference)
         except DatasetError:
-            done = False  # _process rejects it with the reason
-        if done:
+            sha256 = None  # _process rejects it with the reason
+        if earlier is not None and sha256 is not None and _still_done(out, earlier, sha256):
             report.skipped += 1
         else:
-            log.datasets[reference] = _process(reference, out, cache_root, report, max_per_dataset)
+            log.datasets[reference] = _process(reference, sha256, out, cache_root, report, max_per_dataset)
             log.seconds += time.perf_counter() - begun
             _write_log(out, log)
         if progress is not None:

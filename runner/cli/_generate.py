@@ -249,7 +249,9 @@ def generate(
             highlight=False,
         )
     # A dataset named that does not exist (a typo) is the user's error, not a rejection to shrug off.
-    unknown = {r.dataset: r.reason for r in report.rejections if r.reason.startswith("unknown dataset")}
+    from runner.datasets import UNKNOWN_DATASET
+
+    unknown = {r.dataset: r.reason for r in report.rejections if r.reason.startswith(UNKNOWN_DATASET)}
     from generators.llm import LlmGenerationReport
 
     if isinstance(report, LlmGenerationReport):

@@ -17,11 +17,13 @@ data library.
 import importlib as _importlib
 import pkgutil as _pkgutil
 
+from ._aeon import ucr_about
 from ._files import file_references, table_format
 from ._images import IMAGE_DATASETS, ImageDataset, export_image_folder
 from ._registry import (
     DATASET_NAME_PATTERN,
     DATASET_REFERENCE_PATTERN,
+    UNKNOWN_DATASET,
     DatasetError,
     DatasetNames,
     DatasetProvider,
@@ -41,6 +43,7 @@ __all__ = [
     "DATASET_NAME_PATTERN",
     "DATASET_REFERENCE_PATTERN",
     "IMAGE_DATASETS",
+    "UNKNOWN_DATASET",
     "DatasetError",
     "DatasetNames",
     "DatasetProvider",
@@ -58,6 +61,7 @@ __all__ = [
     "provider_info",
     "providers",
     "table_format",
+    "ucr_about",
 ]
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 DATASET_REFERENCE_PATTERN = r"^[a-z][a-z0-9_.-]*:[A-Za-z0-9_./-]+$"
 PROVIDER_NAME_PATTERN = r"^[a-z][a-z0-9_.-]*$"
 DATASET_NAME_PATTERN = r"^[A-Za-z0-9_./-]+$"
+UNKNOWN_DATASET = "unknown dataset"
+"""How every error about a dataset or provider that does not exist begins (callers tell a typo from a failure)."""
 
 DatasetNames: TypeAlias = list[str]
 """What `list()` returns. An alias because inside a provider class `list` names the method, not the type."""
@@ -244,7 +246,7 @@ def _entry(provider: str) -> _Entry:
         "dataset provider",
         provider,
         known,
-        message=f"unknown dataset provider {provider!r}; {guess}known providers: {', '.join(known)}",
+        message=f"{UNKNOWN_DATASET} provider {provider!r}; {guess}known providers: {', '.join(known)}",
     )
 
 
@@ -272,7 +274,7 @@ def _unknown_dataset_message(reference: str, name: str, names: tuple[str, ...]) 
     suggestions = _suggest(name, names)
     guess = f"; did you mean {', '.join(repr(f'{provider}:{s}') for s in suggestions)}?" if suggestions else ""
     return (
-        f"unknown dataset {reference!r}: provider {provider!r} has no dataset {name!r} available offline{guess} "
+        f"{UNKNOWN_DATASET} {reference!r}: provider {provider!r} has no dataset {name!r} available offline{guess} "
         f"(`runner.datasets.list_datasets({provider!r})` lists all {len(names)})"
     )
 

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from runner._errors import BenchsmithError
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from runner.importers import ImportReport
     from spec import AnyTask, LoadedTask
 
@@ -114,7 +116,6 @@ GRADER_DIR = "/opt/benchsmith"
 """Where the image installs benchsmith, readable by root only: its wheel carries the whole catalogue (manifests with
 their split seeds, prepare scripts, reference solutions), from which an agent could rebuild the answers of any task
 whose data ships in a package. Only the verifier, which runs as root, imports it."""
-MIN_GRADER_PYTHON = (3, 11)
 
 
 def _dockerfile(python: str, packages: list[str], wheel: str | None, env: dict[str, str]) -> str:
@@ -283,13 +284,26 @@ def check_exportable(loaded: LoadedTask) -> None:
             f"{task.id}: a {task.kind} task is scored by running its program under the runner's measurement, which "
             "a Harbor verifier cannot reproduce; only competitions are exported"
         )
-    python = tuple(int(part) for part in task.environment.python.split(".")[:2] if part.isdigit())
-    if python < MIN_GRADER_PYTHON:
-        needed = ".".join(map(str, MIN_GRADER_PYTHON))
+    needed = _grader_python()
+    if needed is not None and not needed.contains(task.environment.python):
+        wanted = ", ".join(f"{spec.operator} {spec.version}" for spec in needed)
         raise HarborError(
             f"{task.id}: its environment is Python {task.environment.python}, but benchsmith's grader, which runs in "
-            f"the same image, needs Python >= {needed}; raise `environment.python` to export it"
+            f"the same image, needs Python {wanted}; raise `environment.python` to export it"
         )
+
+
+def _grader_python() -> SpecifierSet | None:
+    """The Pythons benchsmith supports (its `Requires-Python`), or None when it is not installed as a package."""
+    from importlib.metadata import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        requires = metadata("benchsmith")["Requires-Python"]
+    except PackageNotFoundError:
+        return None
+    return SpecifierSet(requires) if requires else None
 
 
 def export_harbor(
