@@ -94,6 +94,11 @@ def _description(proposal: TaskProposal, source_ref: str, title: str, docs: Data
     elif proposal.prediction == "probability-classes":
         names = ", ".join(proposal.submission_columns)
         predict = f"one probability per class of {proposal.target}, in columns named by the class labels: {names}"
+    elif proposal.prediction == "ranking":
+        predict = (
+            f"the classes of {proposal.target} best first, space-separated (spaces inside a class name written as "
+            "`_`, as in `train.csv`)"
+        )
     elif proposal.prediction == "label":
         predict = f"the predicted class of {proposal.target} (one of {', '.join(proposal.classes)})"
     else:

@@ -231,7 +231,7 @@ def _grouped(proposal: TaskProposal, frame: pd.DataFrame) -> TaskProposal:
 
     if proposal.time_column is not None:
         return proposal
-    classification = proposal.problem in ("binary", "multiclass")
+    classification = proposal.problem in ("binary", "multiclass", "ranking")
     units = unit_columns(frame, proposal.target, classification)
     if not units:
         return proposal
@@ -275,6 +275,47 @@ def generate(
         _write_log(out, log)
         if progress is not None:
             progress(reference, "done")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def generate_each(
+    references: list[str],
+    out: Path,
+    generator: str,
+    process: Callable[[str, GenerationReport], DatasetRecord],
+    progress: Progress | None = None,
+) -> GenerationReport:
+    """The resumable loop of the generators that make one catalogue from tables (`--text`, `--ranking`):
+    `process(reference, report)` makes a table's tasks in `out`; a table an earlier run of `generator` handled
+    (same bytes, its tasks still present and sound) is skipped; the log is written after each table and the
+    README rewritten at the end."""
+    import hashlib
+
+    from ._catalogue import write_catalogue_readme
+
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    log = _read_log(out, generator)
+    report = GenerationReport(datasets=len(references))
+    for reference in references:
+        if progress is not None:
+            progress(reference, "start")
+        begun = time.perf_counter()
+        earlier = log.datasets.get(reference)
+        try:
+            sha256: str | None = hashlib.sha256(load_raw(reference)[0]).hexdigest()
+        except ValueError:
+            sha256 = None  # `process` rejects it with the reason
+        if earlier is not None and sha256 is not None and _still_done(out, earlier, sha256):
+            report.skipped += 1
+        else:
+            log.datasets[reference] = process(reference, report)
+            log.seconds += time.perf_counter() - begun
+            _write_log(out, log)
+        if progress is not None:
+            progress(reference, "done")
+    write_catalogue_readme(out)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -74,13 +74,13 @@ def _readme(folder: Path) -> str:
     return ""
 
 
-def _file_column(folder: Path, table: pd.DataFrame) -> str:
-    """The column whose every value is an image file of the folder (by its path relative to the folder)."""
+def _file_column(folder: Path, table: pd.DataFrame, suffixes: tuple[str, ...] | None = None) -> str:
+    """The column whose every value is an image file (or a file with one of `suffixes`) of the folder, by its path
+    relative to the folder."""
     from runner.preparation import IMAGE_SUFFIXES
 
-    present = {
-        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.suffix.lower() in IMAGE_SUFFIXES
-    }
+    wanted = suffixes or IMAGE_SUFFIXES
+    present = {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.suffix.lower() in wanted}
     best, best_hits = None, 0
     for column in table.columns:
         values = table[column].dropna().astype(str).map(lambda value: PurePosixPath(value).as_posix())
@@ -89,13 +89,15 @@ def _file_column(folder: Path, table: pd.DataFrame) -> str:
             best, best_hits = str(column), hits
     if best is None:
         raise ImageFolderError(
-            f"{folder}: no column of the labels table names the images (paths relative to the folder, e.g. "
+            f"{folder}: no column of the labels table names the {'images' if suffixes is None else 'files'} (paths "
+            "relative to the folder, e.g. "
             f"{sorted(present)[0]!r})"
         )
     missing = table[best].isna() | ~table[best].astype(str).isin(present)
     if missing.any():
         raise ImageFolderError(
-            f"{folder}: {int(missing.sum())} row(s) of column {best!r} name no image of the folder, e.g. "
+            f"{folder}: {int(missing.sum())} row(s) of column {best!r} name no "
+            f"{'image' if suffixes is None else 'file'} of the folder, e.g. "
             f"{table.loc[missing, best].iloc[0]!r}; fix those rows or remove them"
         )
     return best

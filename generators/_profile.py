@@ -26,6 +26,8 @@ ROW_NAME_COLUMNS = frozenset({"rownames", "row.names", "row_names", "rowname", "
 TIME_NAME = r"^(?:year|yr|years|date|time|t|period|decade|timestamp|datetime)(?:[._ ]?(?:no|num|index))?$"
 MIN_TIME_POINTS = 10
 TEXT_MIN_LENGTH = 20
+DOCUMENT_MIN_WORDS = 8.0
+"""Mean words per value that make a free-text column documents (reviews, notes) rather than names or labels."""
 # ISO dates and date-times as a CSV holds them (`2020-01-31`, `2020-01-31 12:00:00`, `2020-01`): they sort in
 # time order as text, so a time split can use them as they are.
 ISO_DATE = r"^\d{4}-\d{2}(?:-\d{2})?(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
@@ -45,6 +47,9 @@ class ColumnProfile(StrictModel):
     row_names: bool = Field(default=False, description="True for a column of row names (e.g. R's `rownames`).")
     mean_length: float | None = Field(
         default=None, description="Text columns: mean length in characters of the non-missing values."
+    )
+    mean_words: float | None = Field(
+        default=None, description="Text columns: mean number of whitespace-separated words of the non-missing values."
     )
 
 
@@ -131,7 +136,9 @@ def _profile_column(series: pd.Series[Any], name: str, rows: int) -> ColumnProfi
     missing = float(series.isna().mean()) if rows else 0.0
     row_names = name.strip().lower() in ROW_NAME_COLUMNS
     kind: ColumnKind = "id-like" if row_names else _kind(series, rows, cardinality)
-    mean_length = float(series.dropna().astype(str).str.len().mean()) if kind == "text" else None
+    values = series.dropna().astype(str) if kind == "text" else None
+    mean_length = float(values.str.len().mean()) if values is not None else None
+    mean_words = float(values.str.count(r"\S+").mean()) if values is not None else None
     return ColumnProfile(
         name=name,
         kind=kind,
@@ -141,6 +148,7 @@ def _profile_column(series: pd.Series[Any], name: str, rows: int) -> ColumnProfi
         constant=cardinality <= 1,
         row_names=row_names,
         mean_length=mean_length,
+        mean_words=mean_words,
     )
 
 

@@ -10,10 +10,18 @@ from pydantic import Field
 
 from spec import StrictModel, target_concern
 
-from ._profile import MIN_TIME_POINTS, TEXT_MIN_LENGTH, TIME_NAME, ColumnProfile, TableProfile, TargetCandidate
+from ._profile import (
+    DOCUMENT_MIN_WORDS,
+    MIN_TIME_POINTS,
+    TEXT_MIN_LENGTH,
+    TIME_NAME,
+    ColumnProfile,
+    TableProfile,
+    TargetCandidate,
+)
 
-PredictionFormat = Literal["value", "log-value", "label", "probability-positive", "probability-classes"]
-ProblemKind = Literal["binary", "multiclass", "regression", "forecasting"]
+PredictionFormat = Literal["value", "log-value", "label", "probability-positive", "probability-classes", "ranking"]
+ProblemKind = Literal["binary", "multiclass", "regression", "forecasting", "ranking"]
 ModalityKind = Literal["tabular", "text", "time-series"]
 
 MIN_TEST_ROWS = 50  # fewer test rows give scores that noise alone moves by more than solutions differ
@@ -37,7 +45,8 @@ class TaskProposal(StrictModel):
     )
     modality: ModalityKind = Field(
         default="tabular",
-        description="time-series for forecasting, text when a free-text column is among the features, else tabular.",
+        description="time-series for forecasting, text when a feature holds documents (`DOCUMENT_MIN_WORDS` words "
+        "on average), else tabular.",
     )
     time_column: str | None = Field(
         default=None, description="Forecasting: the column ordering the rows; the test rows are the latest."
@@ -224,7 +233,9 @@ def propose(profile: TableProfile, max_tasks: int = 2, target: str | None = None
         if timed:
             why += f"; time column(s) {', '.join(timed)} withheld, since a random split over them would interpolate"
         texts = [c.name for c in profile.columns if c.name in features and _is_text(c)]
-        modality: ModalityKind = "time-series" if time_column else "text" if texts else "tabular"
+        documents = [c.name for c in profile.columns if c.name in texts and (c.mean_words or 0.0) >= DOCUMENT_MIN_WORDS]
+        # Names and labels (a school, a passenger) are free text to a bag of words but not an NLP task.
+        modality: ModalityKind = "time-series" if time_column else "text" if documents else "tabular"
         if texts and not time_column:
             why += f"; free-text feature(s): {', '.join(texts)}"
         if candidate.count:

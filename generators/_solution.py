@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 threadpool_limits(limits=1)
 
 TARGET = {target!r}
-PREDICTION = {prediction!r}  # value, log-value, label, probability-positive or probability-classes
+PREDICTION = {prediction!r}  # value, log-value, label, probability-positive, probability-classes or ranking
 SEED = 0
 
 data = Path(os.environ["BENCHSMITH_DATA"])
@@ -79,6 +79,10 @@ else:
     classes = list(model.classes_)
     if PREDICTION == "label":
         predicted = {{TARGET: model.predict(x_test)}}
+    elif PREDICTION == "ranking":
+        # The ten likeliest classes, best first, as one space-separated list per row.
+        best_first = np.argsort(-model.predict_proba(x_test), axis=1, kind="stable")[:, :10]
+        predicted = {{TARGET: [" ".join(classes[i] for i in row) for row in best_first]}}
     else:
         probabilities = model.predict_proba(x_test)
         if PREDICTION == "probability-positive":

@@ -19,6 +19,7 @@ from ._entrypoints import entrypoint_root, import_entrypoint
 from ._targets import DESIGN_NAMES, IDENTIFIER_NAMES, SENSITIVE_WORDS, TargetConcern, target_concern
 
 if TYPE_CHECKING:
+    from ._audio import AudioFiles
     from ._base import StrictModel
     from ._digest import task_digest, task_files
     from ._fields import duration_seconds
@@ -87,6 +88,7 @@ _LAZY_NAMES = {
         "TaskManifest",
         "ValidationSettings",
     ),
+    "._audio": ("AudioFiles",),
     "._images": ("ImageFiles",),
     "._metric": ("EntrypointMetric", "Metric", "NamedMetric", "ScriptMetric"),
     "._paths": ("TaskPathError", "task_file"),
@@ -133,6 +135,7 @@ __all__ = [
     "SENSITIVE_WORDS",
     "TOKEN_BYTES",
     "AnyTask",
+    "AudioFiles",
     "Baseline",
     "CompetitionTask",
     "DeclarativePrepare",

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
+from ._audio import AudioFiles
 from ._base import StrictModel, key_discriminator
 from ._fields import EntryPoint, Slug, TaskPath, import_path_field
 from ._images import ImageFiles
@@ -42,6 +43,11 @@ class Split(StrictModel):
         description="Rows are images: written as files under public/train/ and public/test/, the tables keep "
         "only the id and the target.",
     )
+    audio: AudioFiles | None = Field(
+        default=None,
+        description="Rows are audio clips: written as WAV files under public/train/ and public/test/, the tables "
+        "keep only the id and the target.",
+    )
 
     @model_validator(mode="after")
     def _method_columns(self) -> Split:
@@ -53,6 +59,8 @@ class Split(StrictModel):
             raise ValueError("group_column is only used by method 'group'")
         if self.time_column and self.method != "time":
             raise ValueError("time_column is only used by method 'time'")
+        if self.images is not None and self.audio is not None:
+            raise ValueError("a split's rows are images or audio clips, not both")
         return self
 
 

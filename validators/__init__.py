@@ -6,6 +6,20 @@ Adding a check is one decorated function in one file: `@task_check(...)` for a c
 
 from spec import Problem
 
+from ._ladder import (
+    LADDER_CODES,
+    LADDER_CONFIDENCE,
+    LADDER_RESAMPLES,
+    LadderOutcome,
+    decide,
+    judge,
+    ladder_rungs,
+    ladder_runs_dir,
+    recorded_ladder,
+    run_ladder,
+    store_ladder,
+)
+from ._ladder_record import REJECTING_VERDICTS, LadderRecord, LadderVerdict, RungGap, RungScore
 from ._registry import (
     CatalogueCheck,
     CheckContext,
@@ -22,12 +36,21 @@ from ._verification import VERIFICATION_FILE, VerificationRecord, VerifiedTask, 
 from .static import GitError
 
 __all__ = [
+    "LADDER_CODES",
+    "LADDER_CONFIDENCE",
+    "LADDER_RESAMPLES",
+    "REJECTING_VERDICTS",
     "VERIFICATION_FILE",
     "CatalogueCheck",
     "CheckContext",
     "GitError",
+    "LadderOutcome",
+    "LadderRecord",
+    "LadderVerdict",
     "Layer",
     "Problem",
+    "RungGap",
+    "RungScore",
     "TaskCheck",
     "TaskReport",
     "ValidationReport",
@@ -35,7 +58,14 @@ __all__ = [
     "VerifiedTask",
     "catalogue_check",
     "catalogue_checks",
+    "decide",
+    "judge",
+    "ladder_rungs",
+    "ladder_runs_dir",
     "record_verification",
+    "recorded_ladder",
+    "run_ladder",
+    "store_ladder",
     "task_check",
     "task_checks",
     "validate_paths",

@@ -25,29 +25,44 @@ class ExecutionRecord(StrictModel):
 
 
 class ExecutionRecords:
-    """Records under `<cache root>/validation/`."""
+    """Records under `<cache root>/validation/`, one per task digest and validator version.
+
+    A record lists the checks it covers, so when checks are added (or a worker's cache is merged into a run with
+    more checks registered) only the missing ones run, as with the repository's `verification.json`.
+    """
 
     def __init__(self, cache_root: Path | None) -> None:
         from runner.preparation import default_cache_root
 
         self.folder = (cache_root or default_cache_root()) / "validation"
 
-    def _path(self, digest: str, checks: list[str]) -> Path:
-        key = hashlib.sha256(f"{digest}\0{VALIDATOR_VERSION}\0{','.join(checks)}".encode()).hexdigest()
+    def _path(self, digest: str) -> Path:
+        key = hashlib.sha256(f"{digest}\0{VALIDATOR_VERSION}".encode()).hexdigest()
         return self.folder / f"{key}.json"
 
-    def get(self, digest: str, checks: list[str]) -> list[Problem] | None:
-        """The cached problems, or None when this digest was not validated by these checks."""
-        path = self._path(digest, checks)
+    def lookup(self, digest: str, checks: list[str]) -> tuple[list[Problem], list[str]] | None:
+        """The cached problems of this digest and the checks of `checks` its record does not cover, or None.
+
+        A record that lists a check `checks` lacks (removed, or another order) is not trusted: all must run.
+        """
         try:
-            record = ExecutionRecord.model_validate_json(path.read_bytes())
+            record = ExecutionRecord.model_validate_json(self._path(digest).read_bytes())
         except (OSError, ValidationError):
             return None
-        return record.problems if record.digest == digest else None
+        if record.digest != digest or record.validator_version != VALIDATOR_VERSION:
+            return None
+        if [name for name in checks if name in record.checks] != record.checks:
+            return None
+        return record.problems, [name for name in checks if name not in record.checks]
+
+    def get(self, digest: str, checks: list[str]) -> list[Problem] | None:
+        """The cached problems, or None when this digest was not validated by all of these checks."""
+        found = self.lookup(digest, checks)
+        return found[0] if found is not None and not found[1] else None
 
     def put(self, digest: str, checks: list[str], problems: list[Problem]) -> None:
         """Store a passed validation atomically (write a temporary file, then rename over)."""
         from runner.results import write_atomic
 
         record = ExecutionRecord(digest=digest, validator_version=VALIDATOR_VERSION, checks=checks, problems=problems)
-        write_atomic(self._path(digest, checks), record.model_dump_json(indent=1))
+        write_atomic(self._path(digest), record.model_dump_json(indent=1))

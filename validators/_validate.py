@@ -16,7 +16,7 @@ from ._parallel import map_tasks
 from ._records import ExecutionRecords
 from ._registry import CheckContext, Layer, TaskCheck, catalogue_checks, task_checks
 from ._report import TaskReport, ValidationReport
-from ._verification import recorded_verdict
+from ._verification import recorded_verdict, relocated
 
 
 def _run_task_checks(task: LoadedTask, context: CheckContext, layers: Sequence[Layer]) -> list[Problem]:
@@ -56,17 +56,20 @@ def _execution_problems(task: LoadedTask, context: CheckContext) -> list[Problem
     # changed are always executed; elsewhere the repository's record vouches for exactly the digests it lists.
     names = [check.name for check in checks]
     known: list[Problem] = []
+    covered: list[str] = []
     if context.changed_since is None:
         verified = recorded_verdict(task, digest, names)
         if verified is not None:
-            known, missing = verified
-            if not missing:
-                return known
             # The record vouches for these bytes under the checks it lists: only the checks added since run.
-            checks = [check for check in checks if check.name in missing]
-    cached = record.get(digest, names)
-    if cached is not None:
-        return cached
+            known, missing = verified
+            covered = [name for name in names if name not in missing]
+    cached = record.lookup(digest, names)
+    if cached is not None and len(names) - len(cached[1]) > len(covered):
+        # The cache may have been filled from another folder (a generator's worker): its files are named from here.
+        known, covered = relocated(cached[0], task), [name for name in names if name not in cached[1]]
+    checks = [check for check in checks if check.name not in covered]
+    if not checks:
+        return known
     problems = [*known, *(problem for check in checks for problem in _guarded(check, task, context))]
     if not has_errors(problems):
         record.put(digest, names, problems)

@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError
 
 from spec import LoadedTask, Problem, StrictModel, find_manifests, has_errors, load_task, task_digest
 
+from ._ladder_record import LadderRecord
 from ._records import VALIDATOR_VERSION, ExecutionRecords
 from ._registry import task_checks
 from ._report import ValidationReport
@@ -51,6 +52,10 @@ class VerificationRecord(StrictModel):
 
     schema_version: int = Field(default=RECORD_SCHEMA_VERSION, description="Version of this file's format.")
     tasks: dict[str, VerifiedTask] = Field(default_factory=dict, description="Entries by task id.")
+    ladders: dict[str, LadderRecord] = Field(
+        default_factory=dict,
+        description="The solver ladder's verdicts by task id (`runner ladder`), each for the digest it names.",
+    )
 
 
 def record_path(manifest: Path) -> Path:
@@ -86,6 +91,11 @@ def _anchored(problems: list[Problem], folder: Path) -> list[Problem]:
         problem.model_copy(update={"file": str(folder / problem.file)}) if problem.file else problem
         for problem in problems
     ]
+
+
+def relocated(problems: list[Problem], task: LoadedTask) -> list[Problem]:
+    """Problems found on the same bytes in another folder, with the task's own files named in `task`'s folder."""
+    return _anchored(_relative(problems, task.id), task.path.parent)
 
 
 def recorded_verdict(task: LoadedTask, digest: str, checks: list[str]) -> tuple[list[Problem], list[str]] | None:
@@ -169,8 +179,9 @@ def record_verification(report: ValidationReport, cache_root: Path | None = None
         present = {task.id for task in (load_task(manifest) for manifest in find_manifests([folder]))}
         merged = {task_id: item for task_id, item in read_record(path).tasks.items() if task_id in present}
         merged.update(fresh)
-        record = VerificationRecord(tasks=dict(sorted(merged.items())))
-        _write(path, record)
+        ladders = {task_id: item for task_id, item in read_record(path).ladders.items() if task_id in present}
+        record = VerificationRecord(tasks=dict(sorted(merged.items())), ladders=ladders)
+        write_record(path, record)
         written[path] = len(record.tasks)
     return written
 
@@ -185,7 +196,8 @@ def _fingerprint(task: LoadedTask, digest: str, previous: VerifiedTask | None, c
     return task_fingerprint(task, CheckContext(cache_root=cache_root))
 
 
-def _write(path: Path, record: VerificationRecord) -> None:
+def write_record(path: Path, record: VerificationRecord) -> None:
+    """Write a record atomically: sorted keys, no null fields."""
     from runner.results import write_atomic
 
     text = json.dumps(record.model_dump(mode="json", exclude_none=True), indent=1, sort_keys=True)

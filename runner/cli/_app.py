@@ -52,16 +52,17 @@ def command_group(name: str, help: str) -> typer.Typer:
 
 
 COMMAND_MODULES = (
-    "_cache", "_envs", "_exec", "_export", "_generate", "_images", "_import", "_leaderboard", "_list", "_llm_serve",
-    "_prepare", "_report", "_results", "_schema", "_show", "_speedrun", "_validate", "_view",
+    "_cache", "_envs", "_exec", "_export", "_generate", "_images", "_import", "_ladder", "_leaderboard", "_list",
+    "_llm_serve", "_prepare", "_report", "_results", "_schema", "_show", "_speedrun", "_validate", "_view",
 )  # fmt: skip
 """Every module of `runner.cli` that registers commands on `app`, in the order they are imported for the whole tree."""
 
 _MODULE_OF = {
     "validate": "_validate", "list": "_list", "metrics": "_list", "prepare": "_prepare", "exec": "_exec",
     "grade": "_exec", "generate": "_generate", "report": "_report", "schema": "_schema", "cache": "_cache",
-    "envs": "_envs", "images": "_images", "import": "_import", "leaderboard": "_leaderboard", "llm": "_llm_serve",
-    "speedrun": "_speedrun", "results": "_results", "show": "_show", "view": "_view", "export": "_export",
+    "envs": "_envs", "images": "_images", "import": "_import", "ladder": "_ladder", "leaderboard": "_leaderboard",
+    "llm": "_llm_serve", "speedrun": "_speedrun", "results": "_results", "show": "_show", "view": "_view",
+    "export": "_export",
 }  # fmt: skip
 # The module that registers each top-level command or group: running one command imports its module alone (the
 # others cost their imports and typer's building of their commands, about 0.1 s). A command missing here still

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The runner packages (pandas, openai, docker, ray...) are imported inside the commands, so that `runner --help`
 # and the light commands start in a blink (tests/runner/test_cli_startup.py); these names are for help texts only.
-_AGENTS_HELP = "sample, oracle, baseline, command, llm, gpt, aide"
+_AGENTS_HELP = "sample, oracle, baseline, command, llm, gpt, aide, ladder-dummy, ladder-linear, ladder-boosting"
 _EXECUTORS_HELP = "local, ray"
 
 _MLEBENCH_ROUNDING_HELP = (

@@ -107,6 +107,22 @@ def generate(
     ],
     out: Annotated[Path, typer.Option("--out", help="Folder the generated tasks are written to.")],
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Use the deterministic profiler generator.")] = False,
+    text: Annotated[
+        bool,
+        typer.Option(
+            "--text",
+            help="With --no-llm: NLP tasks from tables with a document column (the text alone predicts another "
+            "column); tables without one are rejected as text.no-document.",
+        ),
+    ] = False,
+    ranking: Annotated[
+        bool,
+        typer.Option(
+            "--ranking",
+            help="With --no-llm: MAP@5 shortlist tasks from categories of 21 to 150 classes (too many to predict "
+            "one); tables without one are rejected as propose.no-target.",
+        ),
+    ] = False,
     max_per_dataset: Annotated[int, typer.Option("--max-per-dataset", min=1, help="Most tasks per dataset.")] = 2,
     target: Annotated[
         str | None,
@@ -162,7 +178,11 @@ def generate(
 ) -> None:
     """Generate tasks from raw datasets; only tasks that pass validation are kept.
 
-    With --no-llm, time-series problems (`aeon:<name>`, or `aeon` for all) become one classification task each.
+    With --no-llm, time-series problems (`aeon:<name>`, or `aeon` for all) and speech corpora (`espeak:<name>`)
+    become one task each, as does a folder of images or of WAV files with a labels table;
+    with --no-llm --text, a table's longest document column (8+ words a row on average) is the input of NLP tasks
+    (classes, multi-label lists, numbers), scored against a TF-IDF + linear reference.
+    with --no-llm --ranking, a category of too many classes to predict one becomes a ranked shortlist (MAP@5).
     Without --no-llm, the LLM pipeline: a model brainstorms proposals (up to --max-per-dataset, grounded in the
     table's columns), designs each task, has it normalised and validated (problems go back to it, up to
     --max-repairs times), reviews it against the rubric, and the reference solution must beat the trivial one.
@@ -179,20 +199,42 @@ def generate(
             raise usage_error(f"{', '.join(used)}: only for the LLM pipeline (drop --no-llm)")
     elif target is not None:
         raise usage_error("--target: only with --no-llm (the LLM pipeline chooses its targets)")
+    if text and not no_llm:
+        raise usage_error("--text: only with --no-llm")
+    if text and target is not None:
+        raise usage_error("--text: not with --target (the text generator tries every column of the table)")
+    if ranking and not no_llm:
+        raise usage_error("--ranking: only with --no-llm")
+    if ranking and (text or target is not None):
+        raise usage_error("--ranking: not with --text or --target (it tries every many-class column of a table)")
     from generators.llm import JsonMode
 
     if json_mode not in get_args(JsonMode):
         raise usage_error(f"--json-mode {json_mode!r}: choose {', '.join(get_args(JsonMode))}")
-    from generators import is_image_folder
+    from generators import is_audio_folder, is_image_folder
 
-    # A folder of images with a labels table is one image task, not a folder of tables.
+    # A folder of images (or of audio clips) with a labels table is one task, not a folder of tables.
     folders = [Path(item) for item in raw if is_image_folder(Path(item))]
-    if folders and not no_llm:
-        raise usage_error(f"{folders[0]}: a folder of images is generated from with --no-llm only")
-    references = _references([item for item in raw if not is_image_folder(Path(item))], limit)
-    if not references and not folders:
+    sound_folders = [Path(item) for item in raw if Path(item) not in folders and is_audio_folder(Path(item))]
+    if (folders or sound_folders) and not no_llm:
+        raise usage_error(f"{[*folders, *sound_folders][0]}: a folder of images or audio is generated from with "
+                          "--no-llm only")  # fmt: skip
+    references = _references([item for item in raw if Path(item) not in (*folders, *sound_folders)], limit)
+    if not references and not folders and not sound_folders:
         raise usage_error("no datasets to generate from")
-    from generators import SERIES_PROVIDER
+    from generators import SERIES_PROVIDER, SPEECH_PROVIDER
+
+    # Speech corpora (`espeak:<name>`) get the audio generator: one task each, its clips synthesised when prepared.
+    speech = [reference for reference in references if reference.startswith(f"{SPEECH_PROVIDER}:")]
+    if SPEECH_PROVIDER in raw:
+        from runner.datasets import SPEECH_CORPORA
+
+        # The bare provider means every corpus but those a hand-written task uses (a generated twin would duplicate
+        # it); such a corpus named in full is still generated from.
+        speech = [r for r in speech if r in raw or not SPEECH_CORPORA[r.partition(":")[2]].curated]
+    if speech and not no_llm:
+        raise usage_error(f"{speech[0]}: speech corpora are generated from with --no-llm only")
+    references = [reference for reference in references if reference not in speech]
 
     # Time-series problems (`aeon:<name>`) get the series generator: one task each on the archive's own split.
     series = [reference for reference in references if reference.startswith(f"{SERIES_PROVIDER}:")]
@@ -206,7 +248,7 @@ def generate(
         TextColumn("[bold]generate[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.description}"), console=stderr, transient=True,
     ) as bar:  # fmt: skip
-        task = bar.add_task("", total=len(references))
+        task = bar.add_task("", total=len(references) + len(speech))
 
         def advance(reference: str, event: str) -> None:
             if event == "start":
@@ -218,11 +260,29 @@ def generate(
             from generators import generate_image_folders, generate_series, merge_reports
 
             report = generate_image_folders(folders, out, cache_root=cache_dir, target=target)
+            if sound_folders or speech:
+                from generators import generate_audio_folders, generate_speech
+
+                report = merge_reports(report, generate_audio_folders(sound_folders, out, cache_dir, target))
+            if speech:
+                report = merge_reports(report, generate_speech(speech, out, cache_dir, progress=advance))
             if series:
                 report = merge_reports(report, generate_series(
                     series, out, cache_root=cache_dir, progress=advance, max_per_dataset=max_per_dataset
                 ))  # fmt: skip
-            if tables:
+            if tables and text:
+                from generators import generate_text
+
+                report = merge_reports(report, generate_text(
+                    tables, out, cache_root=cache_dir, progress=advance, max_per_dataset=max_per_dataset
+                ))  # fmt: skip
+            elif tables and ranking:
+                from generators import generate_ranking
+
+                report = merge_reports(report, generate_ranking(
+                    tables, out, cache_root=cache_dir, progress=advance, max_per_dataset=max_per_dataset
+                ))  # fmt: skip
+            elif tables:
                 report = merge_reports(report, run_generate(
                     tables, out, max_per_dataset=max_per_dataset, cache_root=cache_dir, progress=advance,
                     target=target,
@@ -264,7 +324,8 @@ def generate(
         stdout.print(f"  rejected {code}: {count}", highlight=False)
     stdout.print(f"{report.accepted} task(s) written to {escape(str(out))} in {report.seconds:.1f} s", highlight=False)
     # The user's own files were asked for by name: one that gave no task is an error that says why.
-    fruitless = _fruitless_files([*references, *(f"images:{f.resolve().as_posix()}" for f in folders)], out)
+    fruitless = _fruitless_files([*references, *(f"images:{f.resolve().as_posix()}" for f in folders),
+                                  *(f"audio:{f.resolve().as_posix()}" for f in sound_folders)], out)  # fmt: skip
     for path, reason in fruitless.items():
         stderr.print(f"[bold red]error:[/] {escape(path)}: no task: {escape(reason)}", highlight=False)
     _print_unknown(unknown)
@@ -290,7 +351,7 @@ def _fruitless_files(references: list[str], out: Path) -> dict[str, str]:
     for reference in references:
         provider, _, path = reference.partition(":")
         record = log.datasets.get(reference)
-        if provider not in ("files", "images") or record is None or record.accepted:
+        if provider not in ("files", "images", "audio") or record is None or record.accepted:
             continue
         first = record.rejected[0] if record.rejected else None
         fruitless[path] = f"{first.stage}/{first.code}: {first.reason}" if first else "no task was accepted"

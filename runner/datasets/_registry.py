@@ -64,6 +64,8 @@ class ProviderInfo:
     network_only: Mapping[str, str] = field(compare=False, repr=False)
     open_names: bool = field(default=False, compare=False)
     """Whether `load` may be asked for names `list` does not give (e.g. a hub's datasets, when online)."""
+    drift_hint: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+    """What may have changed a dataset whose pinned SHA-256 no longer matches (e.g. the synthesiser's version)."""
 
     @property
     def installed(self) -> bool:
@@ -91,6 +93,7 @@ def dataset_provider(
     pip: str | None = None,
     network_only: Mapping[str, str] | None = None,
     open_names: bool = False,
+    drift_hint: Callable[[], str] | None = None,
 ) -> Callable[[_C], _C]:
     """Register the decorated provider class under `name`; the class is returned unchanged.
 
@@ -98,6 +101,7 @@ def dataset_provider(
     it, default `package`). `network_only` maps dataset names the package can only download (e.g. sklearn's
     `fetch_*` sets) to a hint, so asking for them gives a clear "needs the network" error. `open_names`: `load`
     is also called with names `list` does not give (what is offline is listed; the rest it fetches or refuses).
+    `drift_hint()` says what may have changed a dataset whose pinned SHA-256 no longer matches.
     Raises `ValueError` for a malformed or already registered name.
     """
     if not re.fullmatch(PROVIDER_NAME_PATTERN, name):
@@ -113,6 +117,7 @@ def dataset_provider(
             description=description,
             network_only=dict(network_only or {}),
             open_names=open_names,
+            drift_hint=drift_hint,
         )
         _REGISTRY.add(name, _Entry(info=info, impl=cls()))
         return cls
@@ -128,6 +133,16 @@ def providers() -> list[str]:
 def provider_info(name: str) -> ProviderInfo:
     """The registered provider `name`; `DatasetError` listing the known ones otherwise."""
     return _entry(name).info
+
+
+def dataset_drift_hint(reference: str) -> str:
+    """Why the dataset `reference` may no longer match its pinned SHA-256, from its provider; empty when it has
+    nothing to say (or the reference is malformed)."""
+    try:
+        info = provider_info(parse_reference(reference)[0])
+    except DatasetError:
+        return ""
+    return info.drift_hint() if info.drift_hint is not None else ""
 
 
 def parse_reference(reference: str) -> tuple[str, str]:

@@ -170,7 +170,7 @@ def describe_problem(task: AnyTask, public: Path, private: Path) -> tuple[Proble
     items is repeated, once per item, with the target column holding that one item (as text).
     """
     from runner.grading import GradingError, answers_file, read_answers
-    from runner.preparation import PreparationError, with_image_pixels
+    from runner.preparation import PreparationError, with_audio_features, with_image_pixels
 
     if task.submission is None:
         raise LeaderboardError(f"task {task.id} declares no submission format, so solvers cannot write one")
@@ -188,6 +188,8 @@ def describe_problem(task: AnyTask, public: Path, private: Path) -> tuple[Proble
     try:
         # An image task's tables hold only ids: its images' pixels are the solvers' features.
         train, test = with_image_pixels(public, train, test, id_column)
+        # An audio task's likewise: its clips' MFCC summaries are.
+        train, test = with_audio_features(public, train, test, id_column)
     except PreparationError as error:
         raise LeaderboardError(str(error)) from None
     absent_targets = [column for column in targets if column not in train.columns]

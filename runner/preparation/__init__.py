@@ -3,6 +3,16 @@
 Declarative splits run in-process; prepare scripts and entry points run in a child process with a time limit.
 """
 
+from ._audio import (
+    AUDIO_SUFFIXES,
+    audio_features,
+    audio_folders,
+    audio_paths,
+    clip_features,
+    log_mel,
+    read_audio,
+    with_audio_features,
+)
 from ._errors import PreparationError
 from ._images import (
     IMAGE_SUFFIXES,
@@ -31,6 +41,7 @@ from ._sources import materialize_sources, raw_file_name
 from ._split import SAMPLE_FILE, TEST_FILE, TRAIN_FILE, prepare_split, sample_predictions, split_table, write_csv
 
 __all__ = [
+    "AUDIO_SUFFIXES",
     "DEFAULT_TIMEOUT_S",
     "IMAGE_SUFFIXES",
     "KAGGLE_EXTRA",
@@ -43,12 +54,17 @@ __all__ = [
     "TRAIN_IMAGES",
     "PreparationError",
     "PreparedTask",
+    "audio_features",
+    "audio_folders",
+    "audio_paths",
+    "clip_features",
     "competition_id",
     "default_cache_root",
     "download_competition",
     "image_folders",
     "image_paths",
     "image_pixels",
+    "log_mel",
     "materialize_sources",
     "mlebench_data_dir",
     "pixel_png",
@@ -59,10 +75,12 @@ __all__ = [
     "prune_prepared",
     "raw_file_name",
     "raw_for",
+    "read_audio",
     "rules_url",
     "run_prepare_code",
     "sample_predictions",
     "split_table",
+    "with_audio_features",
     "with_image_pixels",
     "write_csv",
 ]

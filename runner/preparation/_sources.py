@@ -26,27 +26,28 @@ def raw_file_name(source: Source) -> str:
     return source.name
 
 
-def _verify(data: bytes, expected: str | None, what: str, field: tuple[str | int, ...]) -> None:
+def _verify(data: bytes, expected: str | None, what: str, field: tuple[str | int, ...], hint: str = "") -> None:
     if expected is None:
         return
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise PreparationError(
             f"{what} has changed since the manifest pinned it: sha256 is {actual} but the manifest pins "
-            f"{expected}; if the change is intended, "
+            f"{expected}; {hint + '; ' if hint else ''}if the change is intended, "
             f"update the sha256 and bump the task version",
             field,
         )
 
 
 def _packaged(source: PackagedSource, field: tuple[str | int, ...]) -> bytes:
-    from runner.datasets import DatasetError, dataset_csv_bytes
+    from runner.datasets import DatasetError, dataset_csv_bytes, dataset_drift_hint
 
     try:
         data = dataset_csv_bytes(source.dataset)
     except DatasetError as error:
         raise PreparationError(f"source {source.name!r}: {error}", (*field, "dataset")) from None
-    _verify(data, source.sha256, f"source {source.name!r} ({source.dataset})", (*field, "sha256"))
+    what = f"source {source.name!r} ({source.dataset})"
+    _verify(data, source.sha256, what, (*field, "sha256"), dataset_drift_hint(source.dataset) if source.sha256 else "")
     return data
 
 

@@ -111,8 +111,25 @@ def sample_predictions(task: AnyTask, train_target: pd.Series[Any], count: int) 
         shares = train_target.astype(str).value_counts(normalize=True)
         return {column: [float(shares.get(column, 0.0))] * count for column in columns}
     if kind == "ranking":
-        raise PreparationError("a declarative split cannot make a sample submission for a ranking metric; use a script")
+        # One relevant item per row (the row's class): the constant answer ranks the classes by training frequency.
+        k = int(task.metric.params.get("k", 10)) if isinstance(task.metric, NamedMetric) else 10
+        common = " ".join(str(label) for label in train_target.astype(str).value_counts().index[:k])
+        return {columns[0]: [common] * count}
     return {columns[0]: [train_target.mode().iloc[0]] * count}
+
+
+def ranks_classes(task: AnyTask) -> bool:
+    """The metric ranks items (map@k) and the split's target names each row's one relevant item."""
+    if not isinstance(task.metric, NamedMetric):
+        return False
+    from runner.metrics import get_metric
+
+    return get_metric(task.metric.name).prediction == "ranking"
+
+
+def item_tokens(values: pd.Series[Any]) -> pd.Series[Any]:
+    """Class labels as ranking items: ranked lists are space-separated, so inner whitespace becomes `_`."""
+    return values.where(values.isna(), values.astype(str).str.strip().str.replace(r"\s+", "_", regex=True))
 
 
 def split_table(table: pd.DataFrame, split: Split, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,12 +156,19 @@ def prepare_split(task: AnyTask, raw_files: dict[str, Path], public: Path, priva
 
         prepare_image_split(task, raw_files, public, private)
         return
+    if split.audio is not None:
+        from ._audio import prepare_audio_split
+
+        prepare_audio_split(task, raw_files, public, private)
+        return
     id_column = task.submission.id_column
     source = split.source or next(iter(raw_files))
     table = _read_table(raw_files[source])
     missing = [column for column in (split.target, *split.drop_columns) if column not in table.columns]
     if missing:
         raise PreparationError(f"column(s) {', '.join(missing)} not in source {source!r}", _FIELD)
+    if ranks_classes(task):
+        table[split.target] = item_tokens(table[split.target])
     grouped_then_dropped = split.group_column if split.group_column in split.drop_columns else None
     if grouped_then_dropped is not None:
         # A unit's key (a person id) decides the split but is no feature: it goes only once rows are assigned,

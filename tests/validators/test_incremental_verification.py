@@ -82,3 +82,39 @@ def test_a_record_listing_a_removed_check_is_not_trusted(tmp_path: Path, monkeyp
     ran = _count_runs(monkeypatch)
     execute(manifest, tmp_path / "fresh-cache")
     assert sorted(ran) == sorted(execution_check_names())
+
+
+def test_a_cache_filled_elsewhere_with_fewer_checks_runs_only_the_new_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generator worker validated the same bytes in its own folder before checks were added: merged into the
+    catalogue, the task runs only the added checks, its problems named in the catalogue's folder."""
+    import shutil
+
+    from validators._records import ExecutionRecords
+
+    worker = make_task(tmp_path / "worker")
+    cache = tmp_path / "cache"
+    first = execute(worker, cache)
+    assert first.ok, first.model_dump_json(indent=1)
+    names = execution_check_names()
+    records = ExecutionRecords(cache)
+    digest = json.loads(next(records.folder.glob("*.json")).read_text())["digest"]
+    problems = records.get(digest, names)
+    assert problems is not None
+    older = [name for name in names if name not in ADDED]
+    records.put(digest, older, [p for p in problems if p.code.split(".")[0] not in {"shortcut", "target"}])
+
+    catalogue = tmp_path / "catalogue" / "tasks" / "curated"
+    shutil.copytree(worker.parent, catalogue)
+    merged = catalogue / worker.name
+    ran = _count_runs(monkeypatch)
+    second = execute(merged, cache)
+    assert sorted(ran) == sorted(ADDED), "the cache vouches for the checks it lists"
+    assert second.ok
+    assert [p.code for t in second.tasks for p in t.problems] == [p.code for t in first.tasks for p in t.problems]
+    assert all(str(tmp_path / "worker") not in (p.file or "") for t in second.tasks for p in t.problems)
+    assert records.get(digest, names) is not None, "the fuller verdict is cached for the next run"
+    ran.clear()
+    execute(merged, cache)
+    assert ran == []

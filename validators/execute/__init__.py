@@ -8,6 +8,7 @@ registering them costs static validation nothing.
 from typing import TYPE_CHECKING, Any
 
 from . import (  # noqa: F401
+    _audio_leaks,
     _duplicates,
     _groups,
     _image_leaks,
@@ -22,6 +23,7 @@ from . import (  # noqa: F401
     _significance,
     _submissions,
     _target_sanity,
+    _text_leaks,
 )
 from ._duplicates import task_fingerprint
 from ._groups import UnitColumn, unit_columns

@@ -103,6 +103,20 @@ def check_leakage(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     yield from _time_order(task, kit, train)
 
 
+def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """`frame` with `columns` as text: whole numbers without `.0`, missing values as one marker."""
+    import pandas as pd
+
+    def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+            return "\0missing"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return frame.assign(**{column: frame[column].map(text) for column in columns})
+
+
 def _joined_rows(task: LoadedTask, kit: Kit, train: pd.DataFrame, test: pd.DataFrame | None) -> Iterator[Problem]:
     if test is None:
         return
@@ -110,8 +124,10 @@ def _joined_rows(task: LoadedTask, kit: Kit, train: pd.DataFrame, test: pd.DataF
     target = kit.targets[0]
     if not features or target not in train.columns:
         return
-    known = train[[*features, target]].drop_duplicates(subset=features, keep=False)
-    joined = test[[kit.id_column, *features]].merge(known, on=features, how="inner")
+    # Each file is parsed on its own, so a column can be numbers in one and text in the other (a code that is
+    # numeric only in train): rows are joined on their values' text, as they read in the CSVs.
+    known = _as_text(train[[*features, target]], features).drop_duplicates(subset=features, keep=False)
+    joined = _as_text(test[[kit.id_column, *features]], features).merge(known, on=features, how="inner")
     if joined.empty:
         return
     joined = joined.merge(kit.answers[[kit.id_column, target]], on=kit.id_column, suffixes=("_train", ""))

@@ -12,7 +12,9 @@ from spec import LoadedTask, Problem
 from .._registry import CheckContext, task_check
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from numpy.typing import NDArray
 
     from ._kit import Kit
 
@@ -55,12 +57,12 @@ def _predictions(kit: Kit, submission: pd.DataFrame) -> pd.DataFrame:
     return aligned
 
 
-def bootstrap_gain(
-    kit: Kit, reference: pd.DataFrame, trivial: pd.DataFrame, seed: int = 0
-) -> tuple[float, float] | None:
-    """A percentile interval of (reference - trivial) score on test rows drawn with replacement, oriented so that
-    positive means better; None when the metric is the task's own code or a submission does not grade (the
-    other checks say why)."""
+def bootstrap_scores(
+    kit: Kit, frames: list[pd.DataFrame], resamples: int = RESAMPLES, seed: int = 0
+) -> NDArray[np.float64] | None:
+    """Each submission's score on the same test rows drawn with replacement, one row per draw, oriented so that
+    higher is better; draws where a score is undefined (one class only) are left out. None when the metric is the
+    task's own code, a submission does not grade (the other checks say why) or fewer than half the draws score."""
     import warnings
 
     import numpy as np
@@ -75,17 +77,17 @@ def bootstrap_gain(
         return None
     registered = get_metric(metric.name)
     try:
-        predictions = [_predictions(kit, frame) for frame in (reference, trivial)]
+        predictions = [_predictions(kit, frame) for frame in frames]
     except (InvalidSubmission, GradingError):
         return None
     truth = kit.answers.drop(columns=[kit.id_column]).reset_index(drop=True)
     sign = 1.0 if metric.higher_is_better else -1.0
     rng = np.random.default_rng(seed)
-    gains = []
+    draws = []
     # The inputs were checked once by grading above; re-validating them on each of the draws was most of the time.
     with warnings.catch_warnings(), sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
         warnings.simplefilter("ignore")  # an undefined score on one draw (one class only) is skipped below
-        for _ in range(RESAMPLES):
+        for _ in range(resamples):
             rows = rng.integers(0, len(truth), len(truth))
             drawn = truth.iloc[rows].reset_index(drop=True)
             try:
@@ -96,11 +98,24 @@ def bootstrap_gain(
             except (MetricInputError, ValueError):
                 continue
             if all(np.isfinite(scores)):
-                gains.append(sign * (scores[0] - scores[1]))
-    if len(gains) < RESAMPLES // 2:
+                draws.append([sign * score for score in scores])
+    if len(draws) < resamples // 2:
+        return None
+    return np.asarray(draws, dtype=np.float64)
+
+
+def bootstrap_gain(
+    kit: Kit, reference: pd.DataFrame, trivial: pd.DataFrame, seed: int = 0
+) -> tuple[float, float] | None:
+    """A percentile interval of (reference - trivial) score on test rows drawn with replacement, oriented so that
+    positive means better; None when `bootstrap_scores` has none."""
+    import numpy as np
+
+    draws = bootstrap_scores(kit, [reference, trivial], RESAMPLES, seed)
+    if draws is None:
         return None
     tail = (1 - CONFIDENCE) / 2 * 100
-    low, high = np.percentile(gains, [tail, 100 - tail])
+    low, high = np.percentile(draws[:, 0] - draws[:, 1], [tail, 100 - tail])
     return float(low), float(high)
 
 

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 threadpool_limits(limits=1)
 
 TARGET = 'uempmed'
-PREDICTION = 'log-value'  # value, log-value, label, probability-positive or probability-classes
+PREDICTION = 'value'  # value, log-value, label, probability-positive or probability-classes
 SEED = 0
 
 data = Path(os.environ["BENCHSMITH_DATA"])
