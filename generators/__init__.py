@@ -17,7 +17,14 @@ from ._audio import (
     generate_speech,
     is_audio_folder,
 )
-from ._catalogue import CatalogueStats, catalogue_readme, catalogue_stats, reject_tasks, write_catalogue_readme
+from ._catalogue import (
+    CatalogueStats,
+    catalogue_readme,
+    catalogue_stats,
+    merge_catalogues,
+    reject_tasks,
+    write_catalogue_readme,
+)
 from ._design import GENERATOR_NAME, GENERATOR_VERSION, TaskDesign, design, license_text, slugify, task_id
 from ._generate import (
     LOG_FILE,
@@ -86,6 +93,7 @@ __all__ = [
     "is_audio_folder",
     "is_image_folder",
     "license_text",
+    "merge_catalogues",
     "merge_reports",
     "profile_table",
     "propose",

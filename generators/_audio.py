@@ -14,7 +14,17 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, slugify
-from ._generate import DatasetRecord, GenerationReport, Progress, _read_log, _still_done, _write_log, rejecter
+from ._generate import (
+    DatasetRecord,
+    GenerationReport,
+    Progress,
+    _read_log,
+    _write_log,
+    generate_each,
+    keep_if_verified,
+    packaged_sha256,
+    rejecter,
+)
 from ._images import (
     TEST_SIZE,
     ImageFolderError,
@@ -27,7 +37,6 @@ from ._images import (
     _sha256,
     _write_zip,
 )
-from ._verify import remove_task, verify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -261,14 +270,7 @@ def _process(reference: str, sha256: str | None, out: Path, cache_root: Path | N
     report.proposed += 1
     task = design_speech(reference, table=table, sha256=record.sha256)
     report.designed += 1
-    verdict = verify(task, out, cache_root)
-    if not verdict.accepted:
-        remove_task(out, task.id)
-        reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-        return record
-    record.accepted.append(task.id)
-    report.accepted += 1
-    report.accepted_ids.append(task.id)
+    keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 
@@ -279,37 +281,18 @@ def generate_speech(
     logged in `out/generation-log.json` like the other generators', and `out/README.md` is rewritten from the log.
     The default leaves out corpora a hand-written task uses (`SpeechCorpus.curated`).
     A corpus an earlier run handled (same table, its task still present and sound) is skipped."""
-    from runner.datasets import SPEECH_CORPORA, DatasetError, dataset_sha256
+    from runner.datasets import SPEECH_CORPORA
 
-    from ._catalogue import write_catalogue_readme
-
-    started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    log = _read_log(out)
     references = references or [
         f"{SPEECH_PROVIDER}:{name}" for name, corpus in sorted(SPEECH_CORPORA.items()) if not corpus.curated
     ]
-    report = GenerationReport(datasets=len(references))
-    for reference in references:
-        if progress is not None:
-            progress(reference, "start")
-        begun = time.perf_counter()
-        earlier = log.datasets.get(reference)
-        try:
-            sha256: str | None = dataset_sha256(reference)
-        except DatasetError:
-            sha256 = None  # _process rejects it with the reason
-        if earlier is not None and sha256 is not None and _still_done(out, earlier, sha256):
-            report.skipped += 1
-        else:
-            log.datasets[reference] = _process(reference, sha256, out, cache_root, report)
-            log.seconds += time.perf_counter() - begun
-            _write_log(out, log)
-        if progress is not None:
-            progress(reference, "done")
-    write_catalogue_readme(out)
-    report.seconds = time.perf_counter() - started
-    return report
+    return generate_each(
+        references,
+        out,
+        lambda reference, sha256, report: _process(reference, sha256, out, cache_root, report),
+        progress,
+        fingerprint=packaged_sha256,
+    )
 
 
 def is_audio_folder(path: Path) -> bool:
@@ -380,14 +363,7 @@ def _process_folder(folder: Path, reference: str, out: Path, cache_root: Path | 
     report.proposed += 1
     report.designed += 1
     record.sha256 = task.manifest["provenance"]["generator"]["raw_sha256"]
-    verdict = verify(task, out, cache_root)
-    if not verdict.accepted:
-        remove_task(out, task.id)
-        reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-        return record
-    record.accepted.append(task.id)
-    report.accepted += 1
-    report.accepted_ids.append(task.id)
+    keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 

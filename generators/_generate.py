@@ -14,7 +14,7 @@ from pydantic import Field
 
 from spec import StrictModel, has_errors, load_task, target_concern
 
-from ._design import FILES_PROVIDER, GENERATOR_NAME, GENERATOR_VERSION, design
+from ._design import FILES_PROVIDER, GENERATOR_NAME, GENERATOR_VERSION, TaskDesign, design
 from ._docs import dataset_docs
 from ._profile import (
     MAX_CLASSES,
@@ -25,7 +25,7 @@ from ._profile import (
     profile_table,
 )
 from ._propose import MIN_TEST_ROWS, TaskProposal, propose
-from ._verify import verify
+from ._verify import remove_task, verify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,13 +214,7 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
             reject("design", "design.failed", str(error))
             continue
         report.designed += 1
-        verdict = verify(task, out, cache_root)
-        if verdict.accepted:
-            record.accepted.append(task.id)
-            report.accepted += 1
-            report.accepted_ids.append(task.id)
-        else:
-            reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
+        keep_if_verified(task, out, cache_root, record, report, reject)
     log.datasets[reference] = record
 
 
@@ -279,19 +273,60 @@ def generate(
     return report
 
 
+def keep_if_verified(
+    task: TaskDesign,
+    out: Path,
+    cache_root: Path | None,
+    record: DatasetRecord,
+    report: GenerationReport,
+    reject: Reject,
+) -> bool:
+    """Verify a designed task written into `out`: accepted, it is counted in `record` and `report`; rejected, its
+    files are deleted and the rejection logged. Every generator ends a design this way."""
+    verdict = verify(task, out, cache_root)
+    if not verdict.accepted:
+        remove_task(out, task.id)
+        reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
+        return False
+    record.accepted.append(task.id)
+    report.accepted += 1
+    report.accepted_ids.append(task.id)
+    return True
+
+
+def table_sha256(reference: str) -> str | None:
+    """SHA-256 of a packaged table's canonical CSV; None when it cannot load (the generator then says why)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(load_raw(reference)[0]).hexdigest()
+    except ValueError:
+        return None
+
+
+def packaged_sha256(reference: str) -> str | None:
+    """The SHA-256 a dataset provider pins a packaged dataset by (archives, corpora); None when it cannot load."""
+    from runner.datasets import DatasetError, dataset_sha256
+
+    try:
+        return dataset_sha256(reference)
+    except DatasetError:
+        return None
+
+
 def generate_each(
     references: list[str],
     out: Path,
-    generator: str,
-    process: Callable[[str, GenerationReport], DatasetRecord],
+    process: Callable[[str, str | None, GenerationReport], DatasetRecord],
     progress: Progress | None = None,
+    *,
+    generator: str | None = None,
+    fingerprint: Callable[[str], str | None] = table_sha256,
 ) -> GenerationReport:
-    """The resumable loop of the generators that make one catalogue from tables (`--text`, `--ranking`):
-    `process(reference, report)` makes a table's tasks in `out`; a table an earlier run of `generator` handled
-    (same bytes, its tasks still present and sound) is skipped; the log is written after each table and the
-    README rewritten at the end."""
-    import hashlib
-
+    """The resumable loop of the generators that make one catalogue from datasets (`--text`, `--ranking`, `aeon:`,
+    `espeak:`): `process(reference, sha256, report)` makes a dataset's tasks in `out`; a dataset an earlier run of
+    `generator` handled (same `fingerprint`, its tasks still present and sound) is skipped; the log is written after
+    each dataset and the README rewritten at the end."""
     from ._catalogue import write_catalogue_readme
 
     started = time.perf_counter()
@@ -303,14 +338,11 @@ def generate_each(
             progress(reference, "start")
         begun = time.perf_counter()
         earlier = log.datasets.get(reference)
-        try:
-            sha256: str | None = hashlib.sha256(load_raw(reference)[0]).hexdigest()
-        except ValueError:
-            sha256 = None  # `process` rejects it with the reason
+        sha256 = fingerprint(reference)
         if earlier is not None and sha256 is not None and _still_done(out, earlier, sha256):
             report.skipped += 1
         else:
-            log.datasets[reference] = process(reference, report)
+            log.datasets[reference] = process(reference, sha256, report)
             log.seconds += time.perf_counter() - begun
             _write_log(out, log)
         if progress is not None:

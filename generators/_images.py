@@ -15,10 +15,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, slugify
-from ._generate import DatasetRecord, GenerationReport, _read_log, _write_log, rejecter
+from ._generate import DatasetRecord, GenerationReport, _read_log, _write_log, keep_if_verified, rejecter
 from ._profile import MAX_CLASSES, MIN_ROWS_PER_CLASS
 from ._propose import MIN_TEST_ROWS
-from ._verify import remove_task, verify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -306,14 +305,7 @@ def _process_folder(folder: Path, reference: str, out: Path, cache_root: Path | 
     report.proposed += 1
     report.designed += 1
     record.sha256 = task.manifest["provenance"]["generator"]["raw_sha256"]
-    verdict = verify(task, out, cache_root)
-    if not verdict.accepted:
-        remove_task(out, task.id)
-        reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-        return record
-    record.accepted.append(task.id)
-    report.accepted += 1
-    report.accepted_ids.append(task.id)
+    keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 

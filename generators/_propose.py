@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from spec import StrictModel, target_concern
+from spec import StrictModel, derived_target, target_concern
 
 from ._profile import (
     DOCUMENT_MIN_WORDS,
@@ -184,7 +184,8 @@ def _is_text(column: ColumnProfile) -> bool:
 def propose(profile: TableProfile, max_tasks: int = 2, target: str | None = None) -> list[TaskProposal]:
     """Up to `max_tasks` proposals from the profile's candidate targets, best first; only `target` when given.
 
-    Never proposes a target `spec.target_concern` objects to (sensitive attributes, identifiers, design factors)
+    Never proposes a target `spec.target_concern` objects to (sensitive attributes, identifiers, design factors) or a
+    model's output (`spec.derived_target`: forecasts, fitted values, interval bounds)
     unless it is the `target` asked for; a table ordered in time gets a time split (regression: forecasting) or
     loses its time columns.
     """
@@ -198,7 +199,10 @@ def propose(profile: TableProfile, max_tasks: int = 2, target: str | None = None
             break
         if target is not None and candidate.column != target:
             continue
-        refused = target_concern(candidate.column, candidate.kind != "regression") is not None
+        refused = (
+            target_concern(candidate.column, candidate.kind != "regression") is not None
+            or derived_target(candidate.column) is not None
+        )
         if target is None and (refused or _calendar(candidate.column)):
             continue  # the month of an observation is when it was made, not something to predict
         known_rows = round(profile.rows * (1 - profile.column(candidate.column).missing_share))

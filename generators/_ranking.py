@@ -27,12 +27,12 @@ from ._generate import (
     Reject,
     _grouped,
     generate_each,
+    keep_if_verified,
     load_raw,
     rejecter,
 )
 from ._profile import MAX_CLASSES, TIME_NAME, ColumnProfile, TableProfile, TargetCandidate, _leaks, profile_table
 from ._propose import TaskProposal, propose
-from ._verify import verify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,13 +155,7 @@ def _process(
             break
         task = design_ranking(proposal, reference, record.sha256)
         report.designed += 1
-        verdict = verify(task, out, cache_root)
-        if not verdict.accepted:
-            reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-            continue
-        record.accepted.append(task.id)
-        report.accepted += 1
-        report.accepted_ids.append(task.id)
+        keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 
@@ -177,7 +171,7 @@ def generate_ranking(
     return generate_each(
         references,
         out,
-        f"{RANKING_GENERATOR_NAME} {GENERATOR_VERSION}",
-        lambda reference, report: _process(reference, out, cache_root, report, max_per_dataset),
+        lambda reference, _sha256, report: _process(reference, out, cache_root, report, max_per_dataset),
         progress,
+        generator=f"{RANKING_GENERATOR_NAME} {GENERATOR_VERSION}",
     )

@@ -11,13 +11,19 @@ than by the declarative random split. The metric is the log loss over one probab
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, slugify
-from ._generate import DatasetRecord, GenerationReport, Progress, _read_log, _still_done, _write_log, rejecter
-from ._verify import remove_task, verify
+from ._generate import (
+    DatasetRecord,
+    GenerationReport,
+    Progress,
+    generate_each,
+    keep_if_verified,
+    packaged_sha256,
+    rejecter,
+)
 
 SERIES_GENERATOR_NAME = "time-series"
 SERIES_PROVIDER = "aeon"
@@ -263,14 +269,7 @@ def _process(
         folder = out / task.id
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "prepare.py").write_text(prepare, encoding="utf-8")
-        verdict = verify(task, out, cache_root)
-        if not verdict.accepted:
-            remove_task(out, task.id)
-            reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-            continue
-        record.accepted.append(task.id)
-        report.accepted += 1
-        report.accepted_ids.append(task.id)
+        keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 
@@ -286,32 +285,12 @@ def generate_series(
     are logged in `out/generation-log.json` like the table generator's, and `out/README.md` is rewritten from the
     log. `references` default to every `aeon:` problem. A problem an earlier run handled (same bytes, its tasks
     still present and sound) is skipped."""
-    from runner.datasets import DatasetError, dataset_sha256, list_datasets
+    from runner.datasets import list_datasets
 
-    from ._catalogue import write_catalogue_readme
-
-    started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    log = _read_log(out)
-    references = references or list_datasets(SERIES_PROVIDER)
-    report = GenerationReport(datasets=len(references))
-    for reference in references:
-        if progress is not None:
-            progress(reference, "start")
-        begun = time.perf_counter()
-        earlier = log.datasets.get(reference)
-        try:
-            sha256: str | None = dataset_sha256(reference)
-        except DatasetError:
-            sha256 = None  # _process rejects it with the reason
-        if earlier is not None and sha256 is not None and _still_done(out, earlier, sha256):
-            report.skipped += 1
-        else:
-            log.datasets[reference] = _process(reference, sha256, out, cache_root, report, max_per_dataset)
-            log.seconds += time.perf_counter() - begun
-            _write_log(out, log)
-        if progress is not None:
-            progress(reference, "done")
-    write_catalogue_readme(out)
-    report.seconds = time.perf_counter() - started
-    return report
+    return generate_each(
+        references or list_datasets(SERIES_PROVIDER),
+        out,
+        lambda reference, sha256, report: _process(reference, sha256, out, cache_root, report, max_per_dataset),
+        progress,
+        fingerprint=packaged_sha256,
+    )

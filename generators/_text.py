@@ -29,9 +29,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from spec import target_concern
 
 from ._design import GENERATOR_VERSION, TASK_VERSION, TaskDesign, license_text, slugify
-from ._generate import DatasetRecord, GenerationReport, Progress, Reject, generate_each, load_raw, rejecter
+from ._generate import (
+    DatasetRecord,
+    GenerationReport,
+    Progress,
+    Reject,
+    generate_each,
+    keep_if_verified,
+    load_raw,
+    rejecter,
+)
 from ._profile import DOCUMENT_MIN_WORDS
-from ._verify import remove_task, verify
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -662,14 +670,7 @@ def _process(
         folder = out / task.id
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "prepare.py").write_text(prepare, encoding="utf-8")
-        verdict = verify(task, out, cache_root)
-        if not verdict.accepted:
-            remove_task(out, task.id)
-            reject(verdict.stage, verdict.code or "unknown", verdict.reason or "", task.id)
-            continue
-        record.accepted.append(task.id)
-        report.accepted += 1
-        report.accepted_ids.append(task.id)
+        keep_if_verified(task, out, cache_root, record, report, reject)
     return record
 
 
@@ -687,7 +688,7 @@ def generate_text(
     return generate_each(
         references,
         out,
-        f"{TEXT_GENERATOR_NAME} {GENERATOR_VERSION}",
-        lambda reference, report: _process(reference, out, cache_root, report, max_per_dataset),
+        lambda reference, _sha256, report: _process(reference, out, cache_root, report, max_per_dataset),
         progress,
+        generator=f"{TEXT_GENERATOR_NAME} {GENERATOR_VERSION}",
     )

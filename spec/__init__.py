@@ -16,7 +16,7 @@ from ._catalogue import (
     resolve_task,
 )
 from ._entrypoints import entrypoint_root, import_entrypoint
-from ._targets import DESIGN_NAMES, IDENTIFIER_NAMES, SENSITIVE_WORDS, TargetConcern, target_concern
+from ._targets import DESIGN_NAMES, IDENTIFIER_NAMES, SENSITIVE_WORDS, TargetConcern, derived_target, target_concern
 
 if TYPE_CHECKING:
     from ._audio import AudioFiles
@@ -186,6 +186,7 @@ __all__ = [
     "UrlSource",
     "ValidationSettings",
     "default_tasks_dir",
+    "derived_target",
     "duration_seconds",
     "entrypoint_root",
     "find_manifests",

@@ -80,3 +80,27 @@ def target_concern(name: str, classes: bool = False) -> tuple[TargetConcern, str
     if whole in DESIGN_NAMES or "_".join(words) in DESIGN_NAMES:
         return "design", f"{name!r} names an experimental-design factor, assigned by the experimenter"
     return None
+
+
+MODEL_OUTPUT_WORDS = frozenset({"fitted", "fit", "yhat", "predicted", "prediction", "pred", "forecast", "fcst"})
+"""Words naming a model's output (`fitted`, `yhat`, `forecast`): a column another model computed, not a measurement."""
+_BOUND = re.compile(r"(?:lo|hi|lwr|upr|lower|upper|lb|ub|lcl|ucl)(?:50|68|80|90|95|99)")
+"""An interval bound with its confidence level in the word: `lo80`, `hi95`, `upr90`."""
+_BOUND_WORDS = frozenset({"lo", "hi", "lwr", "upr", "lower", "upper", "lb", "ub", "lcl", "ucl"})
+_LEVELS = frozenset({"50", "68", "80", "90", "95", "99"})
+
+
+def derived_target(name: str) -> str | None:
+    """Why a column called `name` is a model's output rather than an observation (a forecast, a fitted value or a
+    forecast interval's bound: `p_lo80`, `f_hi95`, `lower_95`, `yhat`), or None.
+
+    Predicting one asks a model to imitate another model's arithmetic, not to learn anything about the world.
+    """
+    parts = [part for part in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()) if part]
+    for position, part in enumerate(parts):
+        following = parts[position + 1] if position + 1 < len(parts) else ""
+        if _BOUND.fullmatch(part) or (part in _BOUND_WORDS and following in _LEVELS):
+            return f"{name!r} names a bound of a forecast or confidence interval, a model's output"
+        if part in MODEL_OUTPUT_WORDS:
+            return f"{name!r} names a model's fitted or forecast value, not an observation"
+    return None

@@ -244,7 +244,16 @@ def _fitted(rung: str, train: pd.DataFrame, features: list[str], target: np.ndar
         family = min(losses, key=lambda name: losses[name]) if losses else "boosting"
         print(f"held-out losses {losses}: {family}", file=sys.stderr)
     model = _pipeline(family, train, features, regression, probability)
-    model.fit(train[features], target)
+    try:
+        model.fit(train[features], target)
+    except ValueError as error:
+        if family != "boosting":
+            raise
+        # Boosting's early stopping holds out a stratified fifth, impossible with classes seen once (a ranking over
+        # a hundred classes): the rung falls back to the linear model it holds.
+        print(f"boosting could not fit ({error}); linear", file=sys.stderr)
+        model = _pipeline("linear", train, features, regression, probability)
+        model.fit(train[features], target)
     return model
 
 

@@ -15,10 +15,10 @@ from generators import (
     catalogue_stats,
     design,
     generate,
+    merge_catalogues,
     profile_table,
     propose,
 )
-from generators._catalogue import merge_catalogues
 from generators._generate import _write_log
 from spec import find_manifests, load_task, task_digest
 from tests.conftest import REPO

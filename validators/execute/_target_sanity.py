@@ -9,6 +9,7 @@ from typing import Literal
 from spec import DeclarativePrepare, LoadedTask, Problem, TargetConcern, target_concern
 
 from .._registry import CheckContext, task_check
+from ..static._targets import declared_targets
 
 TIME_COLUMN = re.compile(
     r"^(year|yr|date|datetime|timestamp|time_stamp|month|quarter|qtr|yearmonth|year_month|ds|dates|time_index|"
@@ -39,16 +40,6 @@ def time_columns(columns: list[str]) -> list[str]:
     return [column for column in columns if TIME_COLUMN.match(normalized(column))]
 
 
-def _targets(task: LoadedTask) -> list[str]:
-    manifest = task.manifest
-    assert manifest is not None
-    prepare = getattr(manifest, "prepare", None)
-    if isinstance(prepare, DeclarativePrepare):
-        return [prepare.split.target]
-    submission = getattr(manifest, "submission", None)
-    return list(submission.columns) if submission is not None and len(submission.columns) == 1 else []
-
-
 _WHY = {
     "sensitive": "is a sensitive attribute of people: a task should not ask a model to infer it",
     "design": "is an experimental-design factor the experimenter assigned: predicting it inverts the experiment",
@@ -71,7 +62,7 @@ def check_target_sanity(task: LoadedTask, context: CheckContext) -> Iterator[Pro
     severity: Literal["error", "warning"] = "error" if generated else "warning"
     codes = {"sensitive": "target.sensitive", "design": "target.design-factor", "identifier": "target.identifier"}
     classes = manifest.tags.problem in ("binary", "multiclass", "multilabel")
-    for target in _targets(task):
+    for target in declared_targets(task):
         category = target_category(target, classes)
         if category is not None:
             yield task.problem(

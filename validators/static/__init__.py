@@ -10,6 +10,7 @@ from . import (
     _research,
     _scripts,
     _speedrun,
+    _targets,
     _versioning,
 )
 from ._versioning import GitError, changed_files, repository_root, semver_key, task_changed, verify_ref
@@ -25,6 +26,7 @@ __all__ = [
     "_research",
     "_scripts",
     "_speedrun",
+    "_targets",
     "_versioning",
     "changed_files",
     "repository_root",
