@@ -25,8 +25,8 @@ def declared_targets(task: LoadedTask) -> list[str]:
 @task_check(
     "target-origin",
     codes=("target.derived",),
-    description="The target is not a model's output (a forecast, a fitted value, a forecast interval's bound such "
-    "as `p_lo80`): an error for generated tasks, a warning otherwise.",
+    description="A declarative split's target is not a model's output (a forecast, a fitted value, a forecast "
+    "interval's bound such as `p_lo80`): an error for generated tasks, a warning otherwise.",
 )
 def check_target_origin(task: LoadedTask, context: CheckContext) -> Iterator[Problem]:
     manifest = task.manifest
@@ -34,7 +34,10 @@ def check_target_origin(task: LoadedTask, context: CheckContext) -> Iterator[Pro
     provenance = getattr(manifest, "provenance", None)
     generated = provenance is not None and provenance.origin == "generated"
     severity: Literal["error", "warning"] = "error" if generated else "warning"
-    for target in declared_targets(task):
+    prepare = getattr(manifest, "prepare", None)
+    if not isinstance(prepare, DeclarativePrepare):
+        return  # a submission column is named by the competition (`Predicted`), not after the data's own column
+    for target in [prepare.split.target]:
         reason = derived_target(target)
         if reason is not None:
             yield task.problem(
