@@ -121,13 +121,18 @@ def _with_media(data: Path, frame: pd.DataFrame, folder: str, id_column: str) ->
     return pd.concat([frame, pd.DataFrame(values, columns=names, index=frame.index)], axis=1)
 
 
+def _documents(values: pd.Series) -> pd.Series:
+    """A text column as documents: a missing cell is an empty document, not a float TF-IDF cannot read."""
+    return values.fillna("").astype(str)
+
+
 def _preprocessor(train: pd.DataFrame, features: list[str]) -> Any:
     """Numbers imputed and scaled, short text one-hot, long text TF-IDF; constant columns dropped; dense output."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
     numeric, categorical, text = [], [], []
     for column in features:
@@ -147,7 +152,8 @@ def _preprocessor(train: pd.DataFrame, features: list[str]) -> Any:
         encoder = OneHotEncoder(handle_unknown="ignore", max_categories=MAX_CATEGORIES, sparse_output=False)
         parts.append(("categorical", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), categorical))
     for index, column in enumerate(text):
-        parts.append((f"text{index}", TfidfVectorizer(max_features=MAX_TEXT_FEATURES), column))
+        words = make_pipeline(FunctionTransformer(_documents), TfidfVectorizer(max_features=MAX_TEXT_FEATURES))
+        parts.append((f"text{index}", words, column))
     if not parts:
         raise Unsupported("every feature column of the training table is constant")
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
