@@ -24,7 +24,6 @@ from numpy.typing import NDArray
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
-from ._image_leaks import _examples
 
 NEAR_SIMILARITY = 0.99
 """Clips whose floored spectrograms match at least this well at their best lag are the same recording."""
@@ -97,6 +96,11 @@ def find_audio_leaks(train: Sequence[Path], test: Sequence[Path]) -> AudioLeaks:
             if value >= NEAR_SIMILARITY:
                 near.append((path, train[index], value))
     return AudioLeaks(tests=len(test), identical=identical, near=near)
+
+
+def _examples(pairs: Sequence[tuple[Path, Path]] | Sequence[tuple[Path, Path, float]]) -> str:
+    shown = ", ".join(f"test/{pair[0].name} = train/{pair[1].name}" for pair in pairs[:3])
+    return shown + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
 
 
 @task_check(
