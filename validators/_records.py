@@ -14,6 +14,15 @@ VALIDATOR_VERSION = "2"
 group words for class targets; duplicates compared by form of input)."""
 
 
+def uncovered_checks(recorded: list[str], checks: list[str]) -> list[str] | None:
+    """The checks of `checks` that a record listing `recorded` does not cover, or None when it lists a check that
+    `checks` lacks (removed or renamed since: the verdict may rest on it). Order does not matter: every check runs
+    whatever the others found, and only a run with no errors is recorded."""
+    if not set(recorded) <= set(checks):
+        return None
+    return [name for name in checks if name not in recorded]
+
+
 class ExecutionRecord(StrictModel):
     """A passed execution validation of one task digest."""
 
@@ -43,7 +52,7 @@ class ExecutionRecords:
     def lookup(self, digest: str, checks: list[str]) -> tuple[list[Problem], list[str]] | None:
         """The cached problems of this digest and the checks of `checks` its record does not cover, or None.
 
-        A record that lists a check `checks` lacks (removed, or another order) is not trusted: all must run.
+        A record that lists a check `checks` lacks (removed or renamed) is not trusted: all must run.
         """
         try:
             record = ExecutionRecord.model_validate_json(self._path(digest).read_bytes())
@@ -51,9 +60,8 @@ class ExecutionRecords:
             return None
         if record.digest != digest or record.validator_version != VALIDATOR_VERSION:
             return None
-        if [name for name in checks if name in record.checks] != record.checks:
-            return None
-        return record.problems, [name for name in checks if name not in record.checks]
+        missing = uncovered_checks(record.checks, checks)
+        return None if missing is None else (record.problems, missing)
 
     def get(self, digest: str, checks: list[str]) -> list[Problem] | None:
         """The cached problems, or None when this digest was not validated by all of these checks."""

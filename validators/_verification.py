@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError
 from spec import LoadedTask, Problem, StrictModel, find_manifests, has_errors, load_task, task_digest
 
 from ._ladder_record import LadderRecord
-from ._records import VALIDATOR_VERSION, ExecutionRecords
+from ._records import VALIDATOR_VERSION, ExecutionRecords, uncovered_checks
 from ._registry import task_checks
 from ._report import ValidationReport
 
@@ -103,15 +103,13 @@ def recorded_verdict(task: LoadedTask, digest: str, checks: list[str]) -> tuple[
     None when it has to be executed in full.
 
     A record made before checks were added still vouches for the checks it lists (same bytes, same validator
-    version), so only the new ones run; a record listing a check that no longer exists, or another order of the
-    same checks, is not trusted.
+    version), so only the new ones run; a record listing a check that no longer exists is not trusted.
     """
     entry = read_record(record_path(task.path)).tasks.get(task.id)
     if entry is None or entry.task_digest != digest or entry.validator_version != VALIDATOR_VERSION:
         return None
-    if [name for name in checks if name in entry.checks] != entry.checks:
-        return None
-    return _anchored(entry.problems, task.path.parent), [name for name in checks if name not in entry.checks]
+    missing = uncovered_checks(entry.checks, checks)
+    return None if missing is None else (_anchored(entry.problems, task.path.parent), missing)
 
 
 def recorded_problems(task: LoadedTask, digest: str, checks: list[str]) -> list[Problem] | None:

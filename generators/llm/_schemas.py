@@ -27,8 +27,14 @@ _WORD = {"type": "string", "pattern": "^[a-z][a-z-]{1,19}$"}
 _TEST_SIZES = (0.2, 0.25, 0.3, 0.35, 0.4)
 
 
+# Prose: a sentence's characters, no JSON, markup, code or line breaks. Without it a small model fills free text
+# with fragments of the JSON it is writing (`"...}, {"`), which then reads as the task's description.
+_PROSE_CHARS = r"[^{}\[\]<>`\"\\\n]"
+
+
 def _text(min_chars: int, max_chars: int) -> dict[str, Any]:
-    return {"type": "string", "minLength": min_chars, "maxLength": max_chars}
+    """A single line of prose of `min_chars` to `max_chars` characters, opening with a letter or digit."""
+    return {"type": "string", "pattern": f"^[A-Za-z0-9]{_PROSE_CHARS}{{{min_chars - 1},{max_chars - 1}}}$"}
 
 
 def _object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -130,9 +136,10 @@ def design_schema(proposal: TaskProposal, profile: TableProfile) -> dict[str, An
 
 
 def review_schema(rubric: Rubric) -> dict[str, Any]:
-    """The reviewer's reply schema: exactly one verdict per criterion, in the rubric's order."""
+    """The reviewer's reply schema: exactly one verdict per criterion, in the rubric's order, the reason written
+    before the verdict so that the verdict is conditioned on it (a model writes left to right)."""
     verdicts = [
-        _object({"name": {"const": c.name}, "passed": {"type": "boolean"}, "reason": _text(5, REASON_CHARS)})
+        _object({"name": {"const": c.name}, "reason": _text(5, REASON_CHARS), "passed": {"type": "boolean"}})
         for c in rubric.criterion
     ]
     count = len(verdicts)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from spec import AnyTask, DeclarativePrepare, PackagedSource
 
 from ._errors import PreparationError
+from ._media import MediaArchive, media_folders, media_paths, with_file_features, write_split_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,14 +98,9 @@ def prepare_audio_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
     import pandas as pd
 
     from ._split import (
-        SAMPLE_FILE,
-        TEST_FILE,
-        TRAIN_FILE,
         _read_table,
         _split_rows,
         _with_ids,
-        sample_predictions,
-        write_csv,
     )
 
     assert isinstance(task.prepare, DeclarativePrepare) and task.prepare.split.audio is not None
@@ -123,11 +118,7 @@ def prepare_audio_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
     if audio.archive is not None:
         if audio.archive not in raw_files:
             raise PreparationError(f"no source named {audio.archive!r}", (*_FIELD, "archive"))
-        try:
-            archive = zipfile.ZipFile(raw_files[audio.archive])
-        except (OSError, zipfile.BadZipFile) as error:
-            raise PreparationError(f"the audio archive is not a readable zip: {error}", (*_FIELD, "archive")) from None
-        members = {PurePosixPath(i.filename).as_posix(): i for i in archive.infolist() if not i.is_dir()}
+        archive = MediaArchive(raw_files[audio.archive], "audio", _FIELD)
     else:
         reference = _corpus_reference(task, source)
     labelled = table[split.target].notna().to_numpy()
@@ -147,51 +138,22 @@ def prepare_audio_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
             row = rows[int(position)]
             name = str(row[audio.file_column])
             if archive is not None:
-                info = members.get(PurePosixPath(name.replace("\\", "/")).as_posix())
-                if info is None:
-                    raise PreparationError(
-                        f"the labels table names {name!r}, which is not in the audio archive; fix the table or the "
-                        "archive",
-                        (*_FIELD, "file_column"),
-                    )
-                data = _reencoded(archive.read(info), name)
+                data = _reencoded(archive.read(name), name)
             else:
                 assert reference is not None
                 data = _synthesised(reference, row)
             (public / folder / f"{identifier}.wav").write_bytes(data)
-    train = train.sort_values(id_column, kind="stable")
-    test = test.sort_values(id_column, kind="stable")
-    write_csv(train[[id_column, split.target]], public / TRAIN_FILE)
-    write_csv(test[[id_column]], public / TEST_FILE)
-    write_csv(test[[id_column, split.target]], private / "answers.csv")
-    sample = pd.DataFrame(
-        {id_column: test[id_column].to_numpy(), **sample_predictions(task, train[split.target], len(test))}
-    )
-    write_csv(sample, public / SAMPLE_FILE)
-
-
-def _is_audio(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES
+    write_split_tables(task, train, test, split.target, public, private)
 
 
 def audio_folders(public: Path) -> tuple[Path, Path] | None:
     """`public/train` and `public/test` when both hold audio clips (an audio task's layout), else None."""
-    folders = (public / "train", public / "test")
-    if all(folder.is_dir() and any(_is_audio(path) for path in folder.iterdir()) for folder in folders):
-        return folders
-    return None
+    return media_folders(public, AUDIO_SUFFIXES)
 
 
 def audio_paths(folder: Path, ids: Sequence[object]) -> list[Path]:
     """The clip of each id in `folder` (`<id>.wav`); PreparationError naming the first id without one."""
-    by_stem = {path.stem: path for path in folder.iterdir() if _is_audio(path)}
-    found = []
-    for identifier in ids:
-        path = by_stem.get(str(identifier))
-        if path is None:
-            raise PreparationError(f"{folder.name}/ has no audio clip for id {identifier!r}")
-        found.append(path)
-    return found
+    return media_paths(folder, ids, AUDIO_SUFFIXES, "audio clip")
 
 
 def _mel_filters(rate: int, size: int, bands: int) -> NDArray[np.float64]:
@@ -259,16 +221,4 @@ def with_audio_features(public: Path, train: pd.DataFrame, test: pd.DataFrame, i
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """For an audio task, train and test with `audio_<i>` feature columns computed from their clips (for tabular
     solvers); other tasks' tables unchanged."""
-    import pandas as pd
-
-    folders = audio_folders(public)
-    if folders is None or id_column not in train.columns or id_column not in test.columns:
-        return train, test
-    paths = audio_paths(folders[0], train[id_column].tolist()) + audio_paths(folders[1], test[id_column].tolist())
-    features = audio_features(paths)
-    names = [f"audio_{index}" for index in range(features.shape[1])]
-    frames = []
-    for frame, block in ((train, features[: len(train)]), (test, features[len(train) :])):
-        extra = pd.DataFrame(block, columns=names, index=frame.index)
-        frames.append(pd.concat([frame, extra.drop(columns=[c for c in names if c in frame.columns])], axis=1))
-    return frames[0], frames[1]
+    return with_file_features(public, train, test, id_column, AUDIO_SUFFIXES, "audio clip", audio_features, "audio_")

@@ -9,9 +9,8 @@ without metadata, so nothing but the pixels goes public.
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,13 +18,22 @@ import numpy as np
 from spec import AnyTask, DeclarativePrepare
 
 from ._errors import PreparationError
+from ._media import (
+    TEST_FOLDER,
+    TRAIN_FOLDER,
+    MediaArchive,
+    media_folders,
+    media_paths,
+    with_file_features,
+    write_split_tables,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from numpy.typing import NDArray
 
-TRAIN_IMAGES = "train"
-TEST_IMAGES = "test"
+TRAIN_IMAGES = TRAIN_FOLDER
+TEST_IMAGES = TEST_FOLDER
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 """Suffixes read as images (a folder given to `runner generate`, members of an image archive)."""
 FEATURE_SIDE = 32
@@ -60,42 +68,13 @@ def _reencoded(data: bytes, name: str) -> bytes:
     return buffer.getvalue()
 
 
-class _Archive:
-    """The zip's members by normalised relative path."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (OSError, zipfile.BadZipFile) as error:
-            raise PreparationError(f"the image archive {path.name} is not a readable zip: {error}", _FIELD) from None
-        self.members = {
-            PurePosixPath(info.filename).as_posix(): info for info in self.zip.infolist() if not info.is_dir()
-        }
-
-    def read(self, name: object) -> bytes:
-        key = PurePosixPath(str(name).replace("\\", "/")).as_posix()
-        info = self.members.get(key)
-        if info is None:
-            raise PreparationError(
-                f"the labels table names {name!r}, which is not in the image archive; fix the table or the archive",
-                (*_FIELD, "file_column"),
-            )
-        return self.zip.read(info)
-
-
 def prepare_image_split(task: AnyTask, raw_files: dict[str, Path], public: Path, private: Path) -> None:
     """The declarative split of an image task: rows of the source table become PNG files, see the module doc."""
-    import pandas as pd
 
     from ._split import (
-        SAMPLE_FILE,
-        TEST_FILE,
-        TRAIN_FILE,
         _read_table,
         _split_rows,
         _with_ids,
-        sample_predictions,
-        write_csv,
     )
 
     assert isinstance(task.prepare, DeclarativePrepare) and task.prepare.split.images is not None
@@ -128,7 +107,7 @@ def prepare_image_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
         table[[*([split.id_column] if split.id_column else []), *columns, split.target]], split, id_column
     )
     train, test = _split_rows(table, split)
-    archive = _Archive(raw_files[images.archive]) if images.archive is not None else None
+    archive = MediaArchive(raw_files[images.archive], "image", _FIELD) if images.archive is not None else None
     for frame, folder in ((train, TRAIN_IMAGES), (test, TEST_IMAGES)):
         (public / folder).mkdir(parents=True, exist_ok=True)
         values = frame[columns].to_numpy(dtype=np.float64) if archive is None else None
@@ -141,39 +120,17 @@ def prepare_image_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
                 name = frame[columns[0]].iloc[row]
                 data = _reencoded(archive.read(name), str(name))
             (public / folder / f"{identifier}.png").write_bytes(data)
-    train = train.sort_values(id_column, kind="stable")
-    test = test.sort_values(id_column, kind="stable")
-    write_csv(train[[id_column, split.target]], public / TRAIN_FILE)
-    write_csv(test[[id_column]], public / TEST_FILE)
-    write_csv(test[[id_column, split.target]], private / "answers.csv")
-    sample = pd.DataFrame(
-        {id_column: test[id_column].to_numpy(), **sample_predictions(task, train[split.target], len(test))}
-    )
-    write_csv(sample, public / SAMPLE_FILE)
+    write_split_tables(task, train, test, split.target, public, private)
 
 
 def image_folders(public: Path) -> tuple[Path, Path] | None:
     """`public/train` and `public/test` when both hold images (an image task's layout), else None."""
-    folders = (public / TRAIN_IMAGES, public / TEST_IMAGES)
-    if all(folder.is_dir() and any(_is_image(path) for path in folder.iterdir()) for folder in folders):
-        return folders
-    return None
-
-
-def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    return media_folders(public, IMAGE_SUFFIXES)
 
 
 def image_paths(folder: Path, ids: Sequence[object]) -> list[Path]:
     """The image file of each id in `folder` (`<id>.<suffix>`); PreparationError naming the first id without one."""
-    by_stem = {path.stem: path for path in folder.iterdir() if _is_image(path)}
-    found = []
-    for identifier in ids:
-        path = by_stem.get(str(identifier))
-        if path is None:
-            raise PreparationError(f"{folder.name}/ has no image for id {identifier!r}")
-        found.append(path)
-    return found
+    return media_paths(folder, ids, IMAGE_SUFFIXES, "image")
 
 
 def image_pixels(paths: Sequence[Path], side: int | None = None) -> NDArray[np.float32]:
@@ -198,16 +155,4 @@ def with_image_pixels(public: Path, train: pd.DataFrame, test: pd.DataFrame, id_
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """For an image task, train and test with `pixel_<i>` columns read from their images (for tabular solvers);
     other tasks' tables unchanged."""
-    import pandas as pd
-
-    folders = image_folders(public)
-    if folders is None or id_column not in train.columns or id_column not in test.columns:
-        return train, test
-    paths = image_paths(folders[0], train[id_column].tolist()) + image_paths(folders[1], test[id_column].tolist())
-    pixels = image_pixels(paths)
-    names = [f"pixel_{index}" for index in range(pixels.shape[1])]
-    frames = []
-    for frame, block in ((train, pixels[: len(train)]), (test, pixels[len(train) :])):
-        extra = pd.DataFrame(block, columns=names, index=frame.index)
-        frames.append(pd.concat([frame, extra.drop(columns=[c for c in names if c in frame.columns])], axis=1))
-    return frames[0], frames[1]
+    return with_file_features(public, train, test, id_column, IMAGE_SUFFIXES, "image", image_pixels, "pixel_")

@@ -84,6 +84,21 @@ def test_a_record_listing_a_removed_check_is_not_trusted(tmp_path: Path, monkeyp
     assert sorted(ran) == sorted(execution_check_names())
 
 
+def test_a_record_listing_the_checks_in_another_order_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registration order is an accident of imports: a record of the same checks in another order still vouches."""
+    manifest = make_task(tmp_path)
+    record_verification(execute(manifest, tmp_path / "cache"), cache_root=tmp_path / "cache")
+    record_file = manifest.parent / VERIFICATION_FILE
+    data = json.loads(record_file.read_text())
+    data["tasks"]["wine-test"]["checks"].reverse()
+    record_file.write_text(json.dumps(data))
+    ran = _count_runs(monkeypatch)
+    execute(manifest, tmp_path / "fresh-cache")
+    assert ran == []
+
+
 def test_a_cache_filled_elsewhere_with_fewer_checks_runs_only_the_new_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

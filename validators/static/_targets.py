@@ -37,12 +37,11 @@ def check_target_origin(task: LoadedTask, context: CheckContext) -> Iterator[Pro
     prepare = getattr(manifest, "prepare", None)
     if not isinstance(prepare, DeclarativePrepare):
         return  # a submission column is named by the competition (`Predicted`), not after the data's own column
-    for target in [prepare.split.target]:
-        reason = derived_target(target)
-        if reason is not None:
-            yield task.problem(
-                "target.derived",
-                f"{reason}: predicting it asks a model to imitate another model's arithmetic; choose a measured column",
-                ("prepare",),
-                severity=severity,
-            )
+    reason = derived_target(prepare.split.target)
+    if reason is not None:
+        yield task.problem(
+            "target.derived",
+            f"{reason}: predicting it asks a model to imitate another model's arithmetic; choose a measured column",
+            ("prepare",),
+            severity=severity,
+        )
