@@ -6,11 +6,14 @@ runs; a new command module goes into `COMMAND_MODULES` (and its commands into `_
 
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     import typer
 
 __all__ = ["app", "main"]
@@ -38,6 +41,10 @@ def _show_warning(
 _python_show_warning = warnings.showwarning
 
 
+def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point."""
     from runner._errors import BenchsmithError
@@ -45,6 +52,9 @@ def main() -> None:
     from ._app import load_commands
 
     warnings.showwarning = _show_warning
+    # SIGTERM (`kill`, `timeout`, a scheduler) unwinds as Ctrl-C does: running trials stop, their sandboxes, quota
+    # mounts and servers are released, and finished results are kept for the next run to resume from.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         load_commands(sys.argv[1:])()
     except BenchsmithError as error:

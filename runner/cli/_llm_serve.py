@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -36,10 +34,6 @@ def config(
     show_model_settings(model=model, base_url=base_url, api_key_env=api_key_env, as_json=as_json)
 
 
-def _sigterm_to_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 @llm_app.command("serve")
 def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)] = 8080,
@@ -65,7 +59,6 @@ def serve(
     except LLMServerError as exc:
         stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from exc
-    previous = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     try:
         stdout.print(f"serving {escape(server.model)} at {server.base_url} (pid {server.process.pid})", highlight=False)
         stdout.print("in another shell (Ctrl-C here stops the server):", highlight=False)
@@ -77,7 +70,6 @@ def serve(
         server.stop()
         raise typer.Exit(EXIT_OK) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
     stderr.print(f"[bold red]error:[/] the LLM server exited with status {status}", highlight=False)
     raise typer.Exit(EXIT_FAILED)

@@ -162,7 +162,8 @@ def test_runner_secrets_never_reach_the_sandbox(tmp_path: Path) -> None:
     assert "sk-test" not in (tmp_path / "runs" / result.trial_id / "result.json").read_text()
 
 
-def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_cleanly_and_keeps_what_finished(tmp_path: Path, stop: signal.Signals) -> None:
     arguments = ["--agent", "command", "--agent-arg", f"sleep 1; {SUBMIT_SAMPLE}", "--seeds", "8", "--jobs", "2"]
     command = [*RUNNER, "exec", str(MANIFEST), "--backend", "local", "--runs-dir", str(tmp_path / "runs"),
                "--cache-dir", str(tmp_path / "cache"), *arguments]  # fmt: skip
@@ -170,7 +171,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_finished(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while len(list((tmp_path / "runs").glob("*/*/seed-*/result.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
