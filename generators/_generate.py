@@ -207,7 +207,7 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
         reject("propose", "propose.no-target", _no_target_reason(profile, target))
     docs = dataset_docs(reference, [str(column) for column in frame.columns]) if proposals else None
     for proposal in proposals:
-        proposal = _grouped(proposal, frame)
+        proposal = with_group_split(proposal, frame)
         try:
             task = design(proposal, reference, record.sha256, docs)
         except ValueError as error:
@@ -218,7 +218,7 @@ def _process(reference: str, out: Path, max_per_dataset: int, cache_root: Path |
     log.datasets[reference] = record
 
 
-def _grouped(proposal: TaskProposal, frame: pd.DataFrame) -> TaskProposal:
+def with_group_split(proposal: TaskProposal, frame: pd.DataFrame) -> TaskProposal:
     """The proposal with a group split when the table repeats units that largely determine the target (a panel
     of people over years); a forecast keeps its time split."""
     from validators.execute import unit_columns

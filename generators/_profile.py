@@ -184,7 +184,8 @@ def _numeric_codes(series: pd.Series[Any]) -> pd.Series[Any] | None:
     return None
 
 
-def _leaks(frame: pd.DataFrame, target: str, columns: list[ColumnProfile]) -> list[str]:
+def columns_leaking(frame: pd.DataFrame, target: str, columns: list[ColumnProfile]) -> list[str]:
+    """The columns that give `target` away: near-perfectly correlated with it, or in one-to-one correspondence."""
     target_codes = _numeric_codes(frame[target])
     leaks = []
     known = frame[frame[target].notna()]
@@ -250,7 +251,7 @@ def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[Column
             class_rows={str(label): int(rows) for label, rows in counts.items()},
             ordinal=_ordinal(column.name, levels),
             numeric_labels=numeric_labels,
-            leaky_columns=_leaks(frame, column.name, profiles),
+            leaky_columns=columns_leaking(frame, column.name, profiles),
         )
     if numeric and column.cardinality >= MIN_DISTINCT_REGRESSION:
         values = series.astype(float)
@@ -263,7 +264,7 @@ def _candidate(frame: pd.DataFrame, column: ColumnProfile, profiles: list[Column
             count=bool((values >= 0).all() and (values == values.round()).all()),
             skewness=float(values.skew()),  # type: ignore[arg-type]
             kurtosis=float(values.kurt()),  # type: ignore[arg-type]
-            leaky_columns=_leaks(frame, column.name, profiles),
+            leaky_columns=columns_leaking(frame, column.name, profiles),
         )
     return None
 

@@ -25,13 +25,21 @@ from ._generate import (
     GenerationReport,
     Progress,
     Reject,
-    _grouped,
     generate_each,
     keep_if_verified,
     load_raw,
     rejecter,
+    with_group_split,
 )
-from ._profile import MAX_CLASSES, TIME_NAME, ColumnProfile, TableProfile, TargetCandidate, _leaks, profile_table
+from ._profile import (
+    MAX_CLASSES,
+    TIME_NAME,
+    ColumnProfile,
+    TableProfile,
+    TargetCandidate,
+    columns_leaking,
+    profile_table,
+)
 from ._propose import TaskProposal, propose
 
 if TYPE_CHECKING:
@@ -65,7 +73,7 @@ def ranking_candidates(frame: pd.DataFrame, profile: TableProfile) -> list[Targe
                 classes=sorted(counts.index),
                 min_class_rows=int(counts.min()),
                 max_class_rows=int(counts.max()),
-                leaky_columns=_leaks(frame, column.name, profile.columns),
+                leaky_columns=columns_leaking(frame, column.name, profile.columns),
             )
         )
     return found
@@ -138,7 +146,7 @@ def _process(
     profile = profile_table(frame)
     report.profiled += 1
     proposals = [
-        _grouped(proposal, frame)
+        with_group_split(proposal, frame)
         for proposal in (ranking_proposal(profile, candidate) for candidate in ranking_candidates(frame, profile))
         if proposal is not None
     ]
