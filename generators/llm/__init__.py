@@ -5,7 +5,8 @@
   checked by the static validators; problems go back to the model for a bounded number of repairs;
 - the Designer may write a metric script (when no registered metric fits) or a prepare script (when a declarative
   split cannot express the preparation); they go into the task's folder and the validators judge them;
-- `review`: the model judges the task against the rubric in `rubric.toml`;
+- `review`: the model judges the task against the rubric in `rubric.toml`; `calibrate` first has it review control
+  tasks with known answers, and only the criteria it judged right on every control reject tasks;
 - `brainstorm_schema` / `design_schema` / `review_schema`: reply schemas built per dataset for `--json-mode schema`
   (a grammar on llama.cpp's server): enums of the table's usable targets and columns, the registry's metrics that
   fit the target, the split methods and test shares the table allows, the rubric's criteria;
@@ -26,6 +27,7 @@ from ._brainstorm import (
     brainstorm_prompt,
     ground,
 )
+from ._calibration import BREAKERS, CALIBRATION_FILE, CONTROL_TASKS, ControlVerdict, ReviewCalibration, calibrate
 from ._chat import Chat, JsonMode
 from ._designer import (
     ALLOWED_IMPORTS,
@@ -59,6 +61,9 @@ from ._transcript import CONVERSATIONS_DIR, CallUsage, Exchange, Transcript, con
 
 __all__ = [
     "ALLOWED_IMPORTS",
+    "BREAKERS",
+    "CALIBRATION_FILE",
+    "CONTROL_TASKS",
     "CONVERSATIONS_DIR",
     "LLM_GENERATOR_NAME",
     "LLM_GENERATOR_VERSION",
@@ -70,6 +75,7 @@ __all__ = [
     "BrainstormResult",
     "CallUsage",
     "Chat",
+    "ControlVerdict",
     "Criterion",
     "CriterionVerdict",
     "DesignDraft",
@@ -83,6 +89,7 @@ __all__ = [
     "ProposalRejection",
     "ReplyError",
     "Review",
+    "ReviewCalibration",
     "ReviewReply",
     "Rubric",
     "StageCount",
@@ -91,6 +98,7 @@ __all__ = [
     "brainstorm",
     "brainstorm_prompt",
     "brainstorm_schema",
+    "calibrate",
     "conversation_path",
     "design_prompt",
     "design_schema",

@@ -14,7 +14,7 @@ from runner.llm import Budget, BudgetExceeded, Limits, ModelClient, batch_meter
 from runner.results import Usage
 from spec import GeneratorInfo, StrictModel
 
-from .._design import task_id
+from .._design import TaskDesign, task_id
 from .._generate import (
     DatasetRecord,
     GenerationLog,
@@ -30,11 +30,12 @@ from .._profile import TableProfile, profile_table
 from .._propose import TaskProposal
 from .._verify import verify
 from ._brainstorm import Ungrounded, brainstorm
+from ._calibration import ReviewCalibration, calibrate
 from ._chat import Chat, JsonMode
 from ._designer import DesignDraft, design_prompt, refactor, repair_prompt, static_problems, write_scripts
 from ._prompts import load_rubric, prompt_digests
 from ._reply import ReplyError, parse_reply
-from ._review import review
+from ._review import Review, review
 from ._schemas import design_schema
 from ._transcript import Transcript, conversation_path
 
@@ -62,6 +63,9 @@ class LlmGenerationReport(GenerationReport):
     repairs: int = Field(default=0, ge=0, description="Problems sent back to the Designer for another draft.")
     usage: Usage = Field(default_factory=Usage, description="Tokens, calls and cost of every model call.")
     stopped: str | None = Field(default=None, description="Why the run stopped before the last dataset, if it did.")
+    calibration: ReviewCalibration | None = Field(
+        default=None, description="How the reviewing model did on the control tasks; None when review is off."
+    )
 
 
 def generator_info(model: str, raw_sha256: str) -> GeneratorInfo:
@@ -81,6 +85,21 @@ def log_label(model: str) -> str:
     return f"{LLM_GENERATOR_NAME} {LLM_GENERATOR_VERSION} model={model} prompts={prompts}"
 
 
+class _Reviewer:
+    """The semantic review, its rubric criteria enforced as far as the model proved it can judge them: calibrated
+    on control tasks the first time a task reaches review (a run that never gets there spends nothing on it)."""
+
+    def __init__(self, chat: Chat, out: Path, report: LlmGenerationReport) -> None:
+        self.chat, self.out, self.report = chat, out, report
+        self.rubric = load_rubric()
+
+    def judge(self, task: TaskDesign, profile: TableProfile) -> Review:
+        if self.report.calibration is None:
+            self.report.calibration = calibrate(self.chat, self.rubric, log_label(self.chat.model), self.out)
+        calibration = self.report.calibration
+        return review(self.chat, task, profile, self.rubric, [*calibration.enforced, *calibration.uncalibrated])
+
+
 class _Run:
     """One dataset's pass through the stages, charging `report` and `record`."""
 
@@ -88,7 +107,7 @@ class _Run:
         self.reference, self.chat, self.out, self.report = reference, chat, out, report
         self.max_proposals: int = options["max_proposals"]
         self.max_repairs: int = options["max_repairs"]
-        self.review: bool = options["review"]
+        self.reviewer: _Reviewer | None = options["reviewer"]
         self.cache_root: Path | None = options["cache_root"]
         self.record = DatasetRecord()
         self.transcript = Transcript(conversation_path(out, reference), reference)
@@ -188,9 +207,9 @@ class _Run:
         if problems:
             return problems, ("refactor", "refactor.static", "; ".join(problems[:3])), False
         passed.add("refactor")
-        if self.review:
+        if self.reviewer is not None:
             reached.add("review")
-            verdict = review(self.chat, task, profile, load_rubric())
+            verdict = self.reviewer.judge(task, profile)
             if not verdict.passed:
                 return [], ("review", verdict.code or "review.failed", verdict.reason or ""), False
             passed.add("review")
@@ -233,7 +252,9 @@ def generate_llm(
     report = LlmGenerationReport(datasets=len(references), model=client.model)
     budget = Budget(Limits(max_cost_usd=max_cost), batch_meter())
     chat = Chat(client, budget, json_mode, temperature=temperature, max_tokens=max_reply_tokens)
-    options = {"max_proposals": max_proposals, "max_repairs": max_repairs, "review": review, "cache_root": cache_root}
+    reviewer = _Reviewer(chat, out, report) if review else None
+    options = {"max_proposals": max_proposals, "max_repairs": max_repairs, "reviewer": reviewer,
+               "cache_root": cache_root}  # fmt: skip
     try:
         for reference in references:
             if progress is not None:

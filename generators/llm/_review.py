@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from pydantic import Field
 
 from spec import StrictModel
@@ -61,8 +63,10 @@ def review_prompt(task: TaskDesign, profile: TableProfile, rubric: Rubric) -> st
     )
 
 
-def review(chat: Chat, task: TaskDesign, profile: TableProfile, rubric: Rubric | None = None) -> Review:
-    """Ask the model to judge `task` against the rubric; a task passes only when every criterion is judged passed.
+def review(chat: Chat, task: TaskDesign, profile: TableProfile, rubric: Rubric | None = None,
+           enforced: Collection[str] | None = None) -> Review:  # fmt: skip
+    """Ask the model to judge `task` against the rubric; a task passes when every criterion of `enforced` (default:
+    all) is judged passed. The verdicts on the others are kept in the review, rejecting nothing.
 
     A reply that is not JSON of the expected shape, or that leaves a criterion out, fails the review.
     """
@@ -79,7 +83,7 @@ def review(chat: Chat, task: TaskDesign, profile: TableProfile, rubric: Rubric |
                       verdicts=reply.criteria)  # fmt: skip
     for criterion in rubric.criterion:
         verdict = by_name[criterion.name]
-        if not verdict.passed:
+        if not verdict.passed and (enforced is None or criterion.name in enforced):
             reason = f"{criterion.name}: {verdict.reason or 'failed'}"
             return Review(passed=False, code=f"review.{criterion.name}", reason=reason, verdicts=reply.criteria)
     return Review(passed=True, verdicts=reply.criteria)

@@ -84,6 +84,12 @@ def _print_llm_summary(report: LlmGenerationReport) -> None:
     )
     for code, count in sorted(report.rejected.items()):
         stdout.print(f"  rejected {code}: {count}", highlight=False)
+    if report.calibration is not None:
+        calibration = report.calibration
+        judged = dict.fromkeys(verdict.criterion for verdict in calibration.verdicts)
+        scores = ", ".join(f"{name} {'{}/{}'.format(*calibration.right(name))}" for name in judged)
+        enforced = ", ".join([*calibration.enforced, *calibration.uncalibrated]) or "none (its verdicts reject nothing)"
+        stdout.print(f"review calibration, controls judged right: {scores}; enforced: {enforced}", highlight=False)
     usage = report.usage
     cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
     stdout.print(

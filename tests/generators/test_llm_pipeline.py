@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from generators import LOG_FILE, GenerationLog, profile_table
 from generators._generate import load_raw
 from generators.llm import (
+    CALIBRATION_FILE,
     PROMPTS,
     BrainstormResult,
     Chat,
@@ -21,6 +22,7 @@ from generators.llm import (
     LlmGenerationReport,
     LlmProposal,
     LlmTaskDesign,
+    ReviewCalibration,
     Ungrounded,
     brainstorm,
     brainstorm_schema,
@@ -30,6 +32,7 @@ from generators.llm import (
     generator_info,
     ground,
     load_rubric,
+    log_label,
     parse_reply,
     read_conversation,
     refactor,
@@ -96,6 +99,18 @@ SCRIPTED: dict[str, Any] = {
 }  # fmt: skip
 PASSED = {"criteria": [{"name": name, "passed": True, "reason": "fine"}
                        for name in ("clarity", "metric-fit", "no-shortcut", "no-leak")]}  # fmt: skip
+
+
+CRITERIA = ("clarity", "metric-fit", "no-shortcut", "no-leak")
+
+
+def calibrated(out: Path, enforced: tuple[str, ...] = CRITERIA) -> Path:
+    """`out` with a saved review calibration of the scripted model, so a run does not ask it to review controls."""
+    path = out / ".generation" / CALIBRATION_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    label = log_label("scripted-model")
+    path.write_text(ReviewCalibration(label=label, verdicts=[], enforced=list(enforced)).model_dump_json())
+    return out
 
 
 def server_reply(payload: object) -> str:
@@ -209,8 +224,8 @@ def test_schema_mode_sends_the_per_dataset_schemas(iris: tuple[str, Any], serve:
     _, profile = iris
     server = serve(says({"proposals": [SPECIES]}), says(DRAFT), says(PASSED))
     client = client_for(server.base_url, model="scripted-model")
-    report = generate_llm([IRIS], tmp_path / "out", client, max_proposals=1, max_repairs=0, json_mode="schema",
-                          cache_root=tmp_path / "cache")  # fmt: skip
+    report = generate_llm([IRIS], calibrated(tmp_path / "out"), client, max_proposals=1, max_repairs=0,
+                          json_mode="schema", cache_root=tmp_path / "cache")  # fmt: skip
     assert report.accepted == 1, report.rejections
     formats = [request["response_format"] for request in server.requests]
     assert all(f["type"] == "json_object" for f in formats)
@@ -313,7 +328,9 @@ def test_a_draft_with_a_validator_problem_is_repaired_on_the_second_round(
         says(PASSED),
     )
     client = client_for(server.base_url, model="scripted-model")
-    report = generate_llm([IRIS], out, client, max_proposals=1, max_repairs=2, cache_root=tmp_path / "cache")
+    report = generate_llm(
+        [IRIS], calibrated(out), client, max_proposals=1, max_repairs=2, cache_root=tmp_path / "cache"
+    )
     LlmGenerationReport.model_validate(report.model_dump())
     assert report.accepted == 1, report.rejections
     assert report.repairs == 1 and report.designed == 2
@@ -354,7 +371,9 @@ def test_review_rejects_a_leaky_task_and_malformed_drafts_run_out_of_repairs(
         says({"title": "no more"}),
     )
     client = client_for(server.base_url, model="scripted-model")
-    report = generate_llm([IRIS], out, client, max_proposals=2, max_repairs=1, cache_root=tmp_path / "cache")
+    report = generate_llm(
+        [IRIS], calibrated(out), client, max_proposals=2, max_repairs=1, cache_root=tmp_path / "cache"
+    )
     assert report.accepted == 0
     found = {(r.task_id, r.stage, r.code) for r in report.rejections}
     assert found == {
@@ -382,6 +401,47 @@ def test_review_rejects_a_leaky_task_and_malformed_drafts_run_out_of_repairs(
     assert exchanges[3].reply == "Sure! The title is Sepal length."
     assert [m["role"] for m in exchanges[4].messages] == ["system", "user", "assistant", "user"]
     assert exchanges[0].options == {} and exchanges[0].model_dump()["usage"]["cost_usd"] == 0.0
+
+
+def verdicts(failing: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"criteria": [{"name": name, "reason": "judged", "passed": name not in failing} for name in CRITERIA]}
+
+
+@pytest.mark.slow
+def test_review_enforces_only_the_criteria_the_model_judged_right_on_the_controls(serve: Any, tmp_path: Path) -> None:
+    """The first task to reach review has the model review the control tasks first: sound ones and copies broken
+    on one criterion each. This reviewer never notices test rows that repeat training rows, so its no-shortcut
+    verdicts reject nothing: the task it flags for a shortcut is accepted, the verdict kept."""
+    out = tmp_path / "out"
+    blind = "no-shortcut"
+    controls = [verdicts(() if broken is None or broken == blind else (broken,)) for broken in (None, *CRITERIA)]
+    server = serve(
+        says({"proposals": [SPECIES]}), says(DRAFT), *(says(reply) for reply in controls * 2), says(verdicts((blind,)))
+    )
+    client = client_for(server.base_url, model="scripted-model")
+    report = generate_llm([IRIS], out, client, max_proposals=1, max_repairs=0, cache_root=tmp_path / "cache")
+    calibration = report.calibration
+    assert calibration is not None and calibration.enforced == ["clarity", "metric-fit", "no-leak"]
+    assert calibration.right(blind) == (2, 4) and calibration.right("no-leak") == (4, 4)
+    assert report.accepted == 1, report.rejections
+    assert len(server.requests) == 13
+
+    # What the controls showed the model: the sound task, then each broken copy.
+    prompts = [user_text(request) for request in server.requests[2:12]]
+    assert "Species_copy" in prompts[4] and "Species_copy" not in prompts[0]  # a column repeating the target
+    assert "name: rmse" in prompts[2] and "looked up in train.csv" in prompts[3]  # wrong metric; repeated rows
+    assert "CRIM" in prompts[5] and "name: accuracy" in prompts[7]  # the numeric control: accuracy on a number
+    saved = ReviewCalibration.model_validate_json((out / ".generation" / CALIBRATION_FILE).read_text())
+    assert saved == calibration
+    exchanges = read_conversation(conversation_path(out, "review-calibration"))
+    assert [e.stage for e in exchanges] == ["review"] * 10
+
+    # Another run with the same model and prompts reuses the calibration: no control is reviewed again.
+    again = serve(says({"proposals": [SPECIES]}), says(DRAFT), says(verdicts(("no-leak",))))
+    client = client_for(again.base_url, model="scripted-model")
+    (out / "generation-log.json").unlink()
+    report = generate_llm([IRIS], out, client, max_proposals=1, max_repairs=0, cache_root=tmp_path / "cache")
+    assert [r.code for r in report.rejections] == ["review.no-leak"] and len(again.requests) == 3
 
 
 def test_a_failed_call_is_saved_in_the_conversation(serve: Any, tmp_path: Path) -> None:
@@ -419,7 +479,9 @@ def test_a_custom_metric_script_is_repaired_from_the_validators_problems(
     server = serve(says({"proposals": [WITHIN]}), says(crashing), says(PASSED), says(backwards), says(PASSED),
                    says(SCRIPTED), says(PASSED))  # fmt: skip
     client = client_for(server.base_url, model="scripted-model")
-    report = generate_llm([IRIS], out, client, max_proposals=1, max_repairs=2, cache_root=tmp_path / "cache")
+    report = generate_llm(
+        [IRIS], calibrated(out), client, max_proposals=1, max_repairs=2, cache_root=tmp_path / "cache"
+    )
     assert report.accepted == 1, report.rejections
     assert report.repairs == 2 and len(server.requests) == 7
     design_prompt_text = user_text(server.requests[1])
