@@ -41,6 +41,7 @@ from ._designer import (
     refactor,
     repair_prompt,
     static_problems,
+    title_problems,
     write_scripts,
 )
 from ._pipeline import (
@@ -120,6 +121,7 @@ __all__ = [
     "review_schema",
     "static_problems",
     "test_sizes",
+    "title_problems",
     "usable_candidates",
     "write_scripts",
 ]

@@ -252,6 +252,22 @@ def import_problems(task: TaskDesign) -> list[str]:
     return lines
 
 
+def _words(text: str) -> list[str]:
+    """Lower-case words of `text`, camelCase and dotted names split (`Sepal.Length`, `gradeLevel`)."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", text).lower())
+
+
+def title_problems(task: TaskDesign, target: str) -> list[str]:
+    """A title that does not name what is predicted (any word of the target column's name; a longer word may be
+    inflected, `job` → `jobs`) is sent back: "The task to design" tells a participant nothing."""
+    title = str(task.manifest.get("title", ""))
+    wanted = _words(target)
+    said = _words(title)
+    if any(word in said or (len(word) >= 3 and any(w.startswith(word) for w in said)) for word in wanted):
+        return []
+    return [f"refactor.vague-title at title: {title!r} does not say what is predicted; name the target `{target}`"]
+
+
 def static_problems(task: TaskDesign) -> list[str]:
     """The scripts' disallowed imports, then the task's loader and static-validator errors, as `code at field:
     message` lines (empty: none)."""

@@ -32,7 +32,15 @@ from .._verify import verify
 from ._brainstorm import Ungrounded, brainstorm
 from ._calibration import ReviewCalibration, calibrate
 from ._chat import Chat, JsonMode
-from ._designer import DesignDraft, design_prompt, refactor, repair_prompt, static_problems, write_scripts
+from ._designer import (
+    DesignDraft,
+    design_prompt,
+    refactor,
+    repair_prompt,
+    static_problems,
+    title_problems,
+    write_scripts,
+)
 from ._prompts import load_rubric, prompt_digests
 from ._reply import ReplyError, parse_reply
 from ._review import Review, review
@@ -203,6 +211,9 @@ class _Run:
             if isinstance(error, Ungrounded):
                 code = error.code.replace("brainstorm.", "refactor.")
             return [f"{code}: {error}"], ("refactor", code, str(error)), False
+        vague = title_problems(task, proposal.target)
+        if vague:
+            return vague, ("refactor", "refactor.vague-title", vague[0]), False
         problems = static_problems(task)
         if problems:
             return problems, ("refactor", "refactor.static", "; ".join(problems[:3])), False

@@ -39,6 +39,7 @@ from generators.llm import (
     review_prompt,
     review_schema,
     static_problems,
+    title_problems,
 )
 from generators.llm import ReplyError as LlmReplyError
 from runner.cli import app
@@ -234,6 +235,25 @@ def test_schema_mode_sends_the_per_dataset_schemas(iris: tuple[str, Any], serve:
     assert formats[1]["schema"] == design_schema(species, profile)
     assert formats[2]["schema"] == review_schema(load_rubric())
     assert "metric_script" not in user_text(server.requests[1])
+
+
+@pytest.mark.parametrize(
+    ("title", "target", "vague"),
+    [
+        ("The task to design", "job", True),
+        ("Bank jobs by education and wage", "job", False),  # inflected
+        ("Iris species from flower measurements", "Species", False),
+        ("Predicting sepal size", "Sepal.Length", False),  # a word of a dotted name
+        ("Flower measurements", "Sepal.Length", True),
+        ("Grade levels of schools", "gradeLevel", False),  # camelCase split
+    ],
+)
+def test_a_title_must_say_what_is_predicted(title: str, target: str, vague: bool) -> None:
+    task = LlmTaskDesign(id="t", manifest={"title": title}, description="", solution="")
+    problems = title_problems(task, target)
+    assert bool(problems) == vague
+    if vague:
+        assert problems[0].startswith("refactor.vague-title at title:") and f"`{target}`" in problems[0]
 
 
 def test_parse_reply_reports_json_and_schema_errors() -> None:
