@@ -13,9 +13,7 @@ hiss mostly does (a louder hiss can hide a copy: the check finds copies, not eve
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,24 +22,18 @@ from numpy.typing import NDArray
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
+from ._copies import MAX_LEAK_SHARE, FileLeaks, copy_problems, split_identical
 
 NEAR_SIMILARITY = 0.99
 """Clips whose floored spectrograms match at least this well at their best lag are the same recording."""
-MAX_LEAK_SHARE = 0.01
-"""Copies in more than this share of test clips are an error; fewer are a warning."""
 _FLOOR = 5.0
 _BANDS = 32
 _HOP_S = 0.004
 _CANDIDATES = 5
 
 
-@dataclass(frozen=True)
-class AudioLeaks:
-    """Test clips with a copy among the training clips: `identical` by bytes, `near` by sound (not identical)."""
-
-    tests: int
-    identical: list[tuple[Path, Path]]
-    near: list[tuple[Path, Path, float]]
+AudioLeaks = FileLeaks
+"""Test clips with a copy among the training clips."""
 
 
 def _spectrogram(path: Path) -> NDArray[np.float64]:
@@ -75,15 +67,7 @@ def similarity(first: NDArray[np.float64], second: NDArray[np.float64]) -> float
 
 def find_audio_leaks(train: Sequence[Path], test: Sequence[Path]) -> AudioLeaks:
     """The test clips that repeat a training clip, exactly or nearly (see the module doc)."""
-    by_hash = {hashlib.sha256(path.read_bytes()).hexdigest(): path for path in train}
-    identical = []
-    rest = []
-    for path in test:
-        twin = by_hash.get(hashlib.sha256(path.read_bytes()).hexdigest())
-        if twin is not None:
-            identical.append((path, twin))
-        else:
-            rest.append(path)
+    identical, rest = split_identical(train, test)
     near: list[tuple[Path, Path, float]] = []
     if rest and train:
         train_spectra = [_spectrogram(path) for path in train]
@@ -96,11 +80,6 @@ def find_audio_leaks(train: Sequence[Path], test: Sequence[Path]) -> AudioLeaks:
             if value >= NEAR_SIMILARITY:
                 near.append((path, train[index], value))
     return AudioLeaks(tests=len(test), identical=identical, near=near)
-
-
-def _examples(pairs: Sequence[tuple[Path, Path]] | Sequence[tuple[Path, Path, float]]) -> str:
-    shown = ", ".join(f"test/{pair[0].name} = train/{pair[1].name}" for pair in pairs[:3])
-    return shown + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
 
 
 @task_check(
@@ -130,17 +109,4 @@ def check_audio_leaks(task: LoadedTask, context: CheckContext) -> Iterator[Probl
     except PreparationError as error:
         yield task.problem("audio-leak.identical", f"cannot read the clips: {error}", ("prepare", "split"))
         return
-    for code, pairs, what in (
-        ("audio-leak.identical", leaks.identical, "are byte-for-byte copies of training clips"),
-        ("audio-leak.near-duplicate", leaks.near, f"are near copies of training clips (≥ {NEAR_SIMILARITY})"),
-    ):
-        if not pairs:
-            continue
-        share = len(pairs) / max(leaks.tests, 1)
-        yield task.problem(
-            code,
-            f"{len(pairs)} of {leaks.tests} test clips ({share:.1%}) {what}: {_examples(pairs)}; remove duplicate "
-            "clips from the source, or split so that copies stay on one side (a group split)",
-            ("prepare", "split"),
-            severity="error" if share > MAX_LEAK_SHARE else "warning",
-        )
+    yield from copy_problems(task, leaks, "audio-leak", "clips", f"≥ {NEAR_SIMILARITY}")

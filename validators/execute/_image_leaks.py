@@ -9,9 +9,7 @@ no shape (two plain vertical strokes among the 8x8 digits reach 0.996), which is
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,22 +18,16 @@ from numpy.typing import NDArray
 from spec import LoadedTask, Problem
 
 from .._registry import CheckContext, task_check
+from ._copies import MAX_LEAK_SHARE, FileLeaks, copy_problems, split_identical
 
 NEAR_COSINE = 0.995
 """Centred 16x16 grey images at least this similar are the same picture."""
-MAX_LEAK_SHARE = 0.01
-"""Copies in more than this share of test images are an error; fewer are a warning (real sets hold a few)."""
 _SIDE = 16
 _CHUNK = 1024
 
 
-@dataclass(frozen=True)
-class ImageLeaks:
-    """Test images with a copy among the training images: `identical` by bytes, `near` by pixels (not identical)."""
-
-    tests: int
-    identical: list[tuple[Path, Path]]
-    near: list[tuple[Path, Path, float]]
+ImageLeaks = FileLeaks
+"""Test images with a copy among the training images."""
 
 
 def _centred(paths: Sequence[Path]) -> NDArray[np.float64]:
@@ -51,15 +43,7 @@ def _centred(paths: Sequence[Path]) -> NDArray[np.float64]:
 
 def find_image_leaks(train: Sequence[Path], test: Sequence[Path]) -> ImageLeaks:
     """The test images that repeat a training image, exactly or nearly (see the module doc)."""
-    by_hash = {hashlib.sha256(path.read_bytes()).hexdigest(): path for path in train}
-    identical = []
-    rest = []
-    for path in test:
-        twin = by_hash.get(hashlib.sha256(path.read_bytes()).hexdigest())
-        if twin is not None:
-            identical.append((path, twin))
-        else:
-            rest.append(path)
+    identical, rest = split_identical(train, test)
     near: list[tuple[Path, Path, float]] = []
     if rest and train:
         train_vectors = _centred(train)
@@ -72,11 +56,6 @@ def find_image_leaks(train: Sequence[Path], test: Sequence[Path]) -> ImageLeaks:
                 if value >= NEAR_COSINE:
                     near.append((rest[start + offset], train[int(column)], value))
     return ImageLeaks(tests=len(test), identical=identical, near=near)
-
-
-def _examples(pairs: Sequence[tuple[Path, Path]] | Sequence[tuple[Path, Path, float]]) -> str:
-    shown = ", ".join(f"test/{pair[0].name} = train/{pair[1].name}" for pair in pairs[:3])
-    return shown + (f" and {len(pairs) - 3} more" if len(pairs) > 3 else "")
 
 
 @task_check(
@@ -104,17 +83,4 @@ def check_image_leaks(task: LoadedTask, context: CheckContext) -> Iterator[Probl
 
     train, test = ([p for p in sorted(f.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES] for f in folders)
     leaks = find_image_leaks(train, test)
-    for code, pairs, what in (
-        ("image-leak.identical", leaks.identical, "are byte-for-byte copies of training images"),
-        ("image-leak.near-duplicate", leaks.near, f"are near copies of training images (cosine ≥ {NEAR_COSINE})"),
-    ):
-        if not pairs:
-            continue
-        share = len(pairs) / max(leaks.tests, 1)
-        yield task.problem(
-            code,
-            f"{len(pairs)} of {leaks.tests} test images ({share:.1%}) {what}: {_examples(pairs)}; remove duplicate "
-            "images from the source, or split so that copies stay on one side (a group split)",
-            ("prepare", "split"),
-            severity="error" if share > MAX_LEAK_SHARE else "warning",
-        )
+    yield from copy_problems(task, leaks, "image-leak", "images", f"cosine ≥ {NEAR_COSINE}")
