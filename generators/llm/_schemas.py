@@ -4,6 +4,7 @@ allows. Each schema is a narrowing of the stage's pydantic reply model, so a rep
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from spec import target_concern
@@ -30,6 +31,23 @@ _TEST_SIZES = (0.2, 0.25, 0.3, 0.35, 0.4)
 # Prose: a sentence's characters, no JSON, markup, code or line breaks. Without it a small model fills free text
 # with fragments of the JSON it is writing (`"...}, {"`), which then reads as the task's description.
 _PROSE_CHARS = r"[^{}\[\]<>`\"\\\n]"
+
+
+_TITLE_VERBS = ("Predict", "Forecast", "Classify", "Estimate")
+# Column names a title pattern spells out: llama.cpp's pattern-to-grammar conversion crashes the server on some
+# escapes (`\.`), so a dot is written as the class `[.]`, and a name with other characters gets a plain title.
+_SPELLABLE = re.compile(r"[A-Za-z0-9 _.-]+")
+
+
+def _title(target: str) -> dict[str, Any]:
+    """A title that opens by saying what is predicted, a verb and then the target's name (`Predict Species from
+    ...`), when the name can be spelt in a pattern; else a line of prose."""
+    if not _SPELLABLE.fullmatch(target):
+        return _text(10, TITLE_CHARS)
+    rest = max(TITLE_CHARS - len(target) - len("Forecast "), 10)
+    verbs = "|".join(_TITLE_VERBS)
+    spelt = target.replace(".", "[.]")
+    return {"type": "string", "pattern": f"^({verbs}) {spelt}{_PROSE_CHARS}{{5,{rest}}}$"}
 
 
 def _text(min_chars: int, max_chars: int) -> dict[str, Any]:
@@ -126,7 +144,7 @@ def design_schema(proposal: TaskProposal, profile: TableProfile) -> dict[str, An
     sizes = test_sizes(profile.rows) or [MAX_TEST_FRACTION]
     splits = _split_schemas(proposal, profile, sizes)
     return _object({
-        "title": _text(10, TITLE_CHARS),
+        "title": _title(proposal.target),
         "overview": _text(40, OVERVIEW_CHARS),
         "metric": {"enum": metrics or [proposal.metric]},
         "split": splits[0] if len(splits) == 1 else {"anyOf": splits},
