@@ -18,6 +18,14 @@ from ._generate import LOG_FILE, DatasetRecord, GenerationLog, Rejection, _read_
 README_FILE = "README.md"
 _LOAD_CODES = frozenset({"dataset.unloadable", "dataset.duplicate", "dataset.too-large"})
 _AFTER_DESIGN = frozenset({"design", "reference", "validate"})
+_AFTER_DRAFT = frozenset({"refactor", "review", "execute", "validate"})
+
+
+def _by_model(log: GenerationLog) -> bool:
+    """Whether the LLM pipeline (not the profiler) wrote the log."""
+    from .llm import LLM_GENERATOR_NAME
+
+    return log.generator.startswith(LLM_GENERATOR_NAME)
 
 
 class CatalogueStats(StrictModel):
@@ -41,6 +49,7 @@ class CatalogueStats(StrictModel):
     by_problem: dict[str, int] = Field(description="Tasks per `modality/problem` tag pair.")
     by_metric: dict[str, int] = Field(description="Tasks per metric.")
     seconds: float = Field(description="Wall-clock seconds spent on datasets, summed over runs and workers.")
+    by_model: bool = Field(default=False, description="True when the LLM pipeline made the tasks, not the profiler.")
 
 
 def catalogue_stats(out: Path) -> CatalogueStats:
@@ -53,11 +62,15 @@ def catalogue_stats(out: Path) -> CatalogueStats:
         for reference, record in records.items()
         if any(rejection.code in _LOAD_CODES for rejection in record.rejected)
     }
-    after_design = sum(
-        1 for record in records.values() for rejection in record.rejected if rejection.stage in _AFTER_DESIGN
-    )
     accepted = sum(len(record.accepted) for record in records.values())
-    designed = accepted + after_design
+    stages = Counter(rejection.stage for record in records.values() for rejection in record.rejected)
+    if _by_model(log):
+        # The LLM pipeline's stages: a draft that never parsed is rejected at `design`, a designed one later.
+        designed = accepted + sum(stages[stage] for stage in _AFTER_DRAFT)
+        proposed = designed + stages["design"]
+    else:
+        designed = accepted + sum(stages[stage] for stage in _AFTER_DESIGN)
+        proposed = designed + codes["design.failed"]
     tasks = [load_task(path) for path in find_manifests([out])]
     manifests = [task.manifest for task in tasks if task.manifest is not None]
     return CatalogueStats(
@@ -70,7 +83,7 @@ def catalogue_stats(out: Path) -> CatalogueStats:
         too_large=codes["dataset.too-large"],
         profiled=len(records) - len(skipped_before_profile),
         without_target=codes["propose.no-target"],
-        proposed=designed + codes["design.failed"],
+        proposed=proposed,
         designed=designed,
         accepted=accepted,
         rejected=dict(sorted(codes.items())),
@@ -81,6 +94,7 @@ def catalogue_stats(out: Path) -> CatalogueStats:
         ),
         by_metric=dict(sorted(Counter(getattr(manifest.metric, "name", "script") for manifest in manifests).items())),
         seconds=log.seconds,
+        by_model=_by_model(log),
     )
 
 
@@ -95,7 +109,8 @@ def catalogue_readme(out: Path) -> str:
     lines = [
         "# Generated tasks",
         "",
-        f"Made by `runner generate --no-llm` ({stats.generator}) from datasets that ship inside Python packages. "
+        f"Made by `runner generate{'' if stats.by_model else ' --no-llm'}` ({stats.generator}) from datasets that "
+        "ship inside Python packages. "
         "Every task here passed all static and execution checks; rejected ones were deleted and are listed with "
         f"stage and reason in `{LOG_FILE}`. This file is written by code "
         "(`generators.write_catalogue_readme`), so its counts match the log and the files.",
@@ -106,7 +121,9 @@ def catalogue_readme(out: Path) -> str:
         f"- raw datasets tried: {stats.tried} ({stats.distinct_tried} distinct by content hash)",
         f"- distinct datasets with at least one task: {stats.distinct_with_tasks}",
         f"- wall time: {stats.seconds / 60:.1f} min summed over datasets and workers "
-        f"({per_task:.1f} s per accepted task)",
+        f"({per_task:.1f} s per accepted task)"
+        if stats.seconds
+        else "- wall time: not recorded in the log (the generator's own report has it)",
         "",
         "## Stages",
         "",
