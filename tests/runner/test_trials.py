@@ -167,7 +167,9 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_keeps_what_finished(tmp_path: Path,
     arguments = ["--agent", "command", "--agent-arg", f"sleep 1; {SUBMIT_SAMPLE}", "--seeds", "8", "--jobs", "2"]
     command = [*RUNNER, "exec", str(MANIFEST), "--backend", "local", "--runs-dir", str(tmp_path / "runs"),
                "--cache-dir", str(tmp_path / "cache"), *arguments]  # fmt: skip
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a shell's background job (how CI may start the suite) ignores SIGINT, and that is inherited.
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 120
     while len(list((tmp_path / "runs").glob("*/*/seed-*/result.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
