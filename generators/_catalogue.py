@@ -64,7 +64,8 @@ def catalogue_stats(out: Path) -> CatalogueStats:
     }
     accepted = sum(len(record.accepted) for record in records.values())
     stages = Counter(rejection.stage for record in records.values() for rejection in record.rejected)
-    if _by_model(log):
+    by_model = _by_model(log)
+    if by_model:
         # The LLM pipeline's stages: a draft that never parsed is rejected at `design`, a designed one later.
         designed = accepted + sum(stages[stage] for stage in _AFTER_DRAFT)
         proposed = designed + stages["design"]
@@ -94,7 +95,7 @@ def catalogue_stats(out: Path) -> CatalogueStats:
         ),
         by_metric=dict(sorted(Counter(getattr(manifest.metric, "name", "script") for manifest in manifests).items())),
         seconds=log.seconds,
-        by_model=_by_model(log),
+        by_model=by_model,
     )
 
 

@@ -54,8 +54,21 @@ class ReviewCalibration(StrictModel):
 
     def right(self, criterion: str) -> tuple[int, int]:
         """How many of the criterion's controls the model judged right, of how many."""
-        verdicts = [verdict for verdict in self.verdicts if verdict.criterion == criterion]
-        return sum(verdict.passed == verdict.expected for verdict in verdicts), len(verdicts)
+        return _right(self.verdicts, criterion)
+
+    def rejecting(self) -> list[str]:
+        """The criteria whose failed verdict rejects a task: the enforced ones and those without a control."""
+        return [*self.enforced, *self.uncalibrated]
+
+
+def _right(verdicts: list[ControlVerdict], criterion: str) -> tuple[int, int]:
+    judged = [verdict for verdict in verdicts if verdict.criterion == criterion]
+    return sum(verdict.passed == verdict.expected for verdict in judged), len(judged)
+
+
+def _all_right(verdicts: list[ControlVerdict], criterion: str) -> bool:
+    right, total = _right(verdicts, criterion)
+    return right == total
 
 
 def _vague(task: TaskDesign, profile: TableProfile, target: str) -> tuple[TaskDesign, TableProfile]:
@@ -135,7 +148,7 @@ def calibrate(chat: Chat, rubric: Rubric, label: str, out: Path) -> ReviewCalibr
                 ]
     finally:
         chat.transcript = previous
-    enforced = [name for name in controlled if all(v.passed == v.expected for v in verdicts if v.criterion == name)]
+    enforced = [name for name in controlled if _all_right(verdicts, name)]
     calibration = ReviewCalibration(label=label, verdicts=verdicts, enforced=enforced,
                                     uncalibrated=[name for name in names if name not in BREAKERS])  # fmt: skip
     write_atomic(path, calibration.model_dump_json(indent=1) + "\n")

@@ -104,8 +104,7 @@ class _Reviewer:
     def judge(self, task: TaskDesign, profile: TableProfile) -> Review:
         if self.report.calibration is None:
             self.report.calibration = calibrate(self.chat, self.rubric, log_label(self.chat.model), self.out)
-        calibration = self.report.calibration
-        return review(self.chat, task, profile, self.rubric, [*calibration.enforced, *calibration.uncalibrated])
+        return review(self.chat, task, profile, self.rubric, self.report.calibration.rejecting())
 
 
 class _Run:

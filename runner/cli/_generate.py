@@ -88,7 +88,7 @@ def _print_llm_summary(report: LlmGenerationReport) -> None:
         calibration = report.calibration
         judged = dict.fromkeys(verdict.criterion for verdict in calibration.verdicts)
         scores = ", ".join(f"{name} {'{}/{}'.format(*calibration.right(name))}" for name in judged)
-        enforced = ", ".join([*calibration.enforced, *calibration.uncalibrated]) or "none (its verdicts reject nothing)"
+        enforced = ", ".join(calibration.rejecting()) or "none (its verdicts reject nothing)"
         stdout.print(f"review calibration, controls judged right: {scores}; enforced: {enforced}", highlight=False)
     usage = report.usage
     cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"

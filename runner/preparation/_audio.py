@@ -20,7 +20,15 @@ import numpy as np
 from spec import AnyTask, DeclarativePrepare, PackagedSource
 
 from ._errors import PreparationError
-from ._media import MediaArchive, media_folders, media_paths, with_file_features, write_split_tables
+from ._media import (
+    TEST_FOLDER,
+    TRAIN_FOLDER,
+    MediaArchive,
+    media_folders,
+    media_paths,
+    with_file_features,
+    write_split_tables,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,7 +140,7 @@ def prepare_audio_split(task: AnyTask, raw_files: dict[str, Path], public: Path,
         verbatim = pd.read_csv(raw_files[source], dtype=str, keep_default_na=False)
         rows = verbatim[labelled].reset_index(drop=True).to_dict("records")
     train, test = _split_rows(_with_ids(kept, split, id_column), split)
-    for frame, folder in ((train, "train"), (test, "test")):
+    for frame, folder in ((train, TRAIN_FOLDER), (test, TEST_FOLDER)):
         (public / folder).mkdir(parents=True, exist_ok=True)
         for position, identifier in zip(frame.index, frame[id_column].to_numpy(), strict=True):
             row = rows[int(position)]
